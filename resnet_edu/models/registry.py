@@ -1,0 +1,154 @@
+"""Model names -> models. One `build_model(name)` for the CLI, the app and the lessons.
+
+Names:  plain{d}, resnet{d}            CIFAR nets of v1 §4.2, d = 6n+2
+        preact_resnet{d}               v2 full pre-activation (bottleneck, 9n+2, for d >= 164)
+        highway{d}                     exclusively gated shortcuts (Highway Networks, v2 §3.1)
+        imagenet_resnet{d}, imagenet_plain{d}   v1 Table 1, d in 18, 34, 50, 101, 152
+Any field of `ModelSpec` can be overridden: build_model("resnet56", shortcut="B", design="full_preact").
+"""
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from functools import partial
+
+import torch.nn as nn
+
+from .blocks import BasicBlock
+from .cifar import CifarNet
+from .imagenet import IMAGENET_LAYERS, ImageNetNet
+from .shortcuts import SHORTCUT_OPTIONS
+from .variants import DESIGNS, VARIANTS, ResidualUnit
+
+# The names the paper tables use; build_model accepts any valid depth, not only these.
+PAPER_MODELS = (
+    "plain20", "plain32", "plain44", "plain56", "plain110",
+    "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202",
+    "preact_resnet110", "preact_resnet164", "preact_resnet1001",
+    "imagenet_resnet18", "imagenet_resnet34", "imagenet_resnet50", "imagenet_resnet101",
+    "imagenet_resnet152", "imagenet_plain18", "imagenet_plain34",
+)
+_NAME = re.compile(r"^(plain|resnet|preact_resnet|highway|imagenet_resnet|imagenet_plain)(\d+)$")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything that defines a net; `build()` makes it. Frozen, so it can be a cache key."""
+
+    family: str  # "cifar" or "imagenet"
+    depth: int  # weight layers on the longest path: 6n+2, 9n+2, or Table 1's
+    shortcut: str | None = "A"  # "A", "B", "C", or None for a plain net (v1 §3.3)
+    design: str = "original"  # v2 Fig. 4 unit design
+    variant: str = "identity"  # v2 Table 1 shortcut variant
+    block: str = "basic"  # "basic" (two 3×3) or "bottleneck" (1×1, 3×3, 1×1)
+    span: int = 2  # weight layers a shortcut skips (basic blocks)
+    widths: tuple[int, int, int] = (16, 32, 64)  # CIFAR stage widths, v1 §4.2
+    num_classes: int = 10
+    batchnorm: bool = True  # False: the "plain net without BN" contrast of v1 §4.1
+    zero_init_last: bool = False  # γ=0 on each branch's last BN; not in the papers
+    scale: float = 0.5  # λ of the constant-scaling variant
+    scale_branch: bool = True  # constant scaling: F scaled by 1-λ too
+    gate_bias: float = 0.0  # b_g of the gated variants
+    dropout: float = 0.5  # shortcut dropout ratio
+
+    @property
+    def residual(self) -> bool:
+        return self.shortcut is not None
+
+    @property
+    def n(self) -> int:
+        """Units per stage (CIFAR): depth = 3·n·layers_per_unit + 2."""
+        return (self.depth - 2) // (3 * self.layers_per_unit)
+
+    @property
+    def layers_per_unit(self) -> int:
+        return 3 if self.block == "bottleneck" else self.span
+
+    def validate(self) -> None:
+        if self.family not in ("cifar", "imagenet"):
+            raise ValueError(f"unknown family {self.family!r}; allowed: cifar, imagenet")
+        if self.shortcut is not None and self.shortcut not in SHORTCUT_OPTIONS:
+            raise ValueError(f"unknown shortcut option {self.shortcut!r}; allowed: A, B, C, or None (plain)")
+        if self.design not in DESIGNS:
+            raise ValueError(f"unknown unit design {self.design!r}; allowed: {', '.join(DESIGNS)}")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown shortcut variant {self.variant!r}; allowed: {', '.join(VARIANTS)}")
+        if self.shortcut is None and self.variant != "identity":
+            raise ValueError("a plain net has no shortcut to vary: use variant='identity'")
+        if self.block not in ("basic", "bottleneck"):
+            raise ValueError(f"unknown block {self.block!r}; allowed: basic, bottleneck")
+        if self.family == "imagenet":
+            if self.depth not in IMAGENET_LAYERS:
+                raise ValueError(f"ImageNet depth must be one of {sorted(IMAGENET_LAYERS)}, got {self.depth}")
+            if (self.design, self.variant, self.span, self.batchnorm) != ("original", "identity", 2, True):
+                raise ValueError("ImageNet nets are built as in v1 Table 1 only: change the shortcut, nothing else")
+            return
+        if not 1 <= self.span <= 4:
+            raise ValueError(f"span must be 1, 2, 3 or 4 layers, got {self.span}")
+        k = self.layers_per_unit
+        if self.depth < 3 * k + 2 or (self.depth - 2) % (3 * k):
+            rule = "9n+2 (bottleneck)" if self.block == "bottleneck" else f"{3 * k}n+2 ({k}-layer units)"
+            below = max(1, (self.depth - 2) // (3 * k)) * 3 * k + 2
+            near = sorted({below, below + 3 * k} - {self.depth})
+            raise ValueError(f"depth {self.depth} is not {rule}: the nearest allowed depths are "
+                             f"{' and '.join(map(str, near))}")
+
+    def build(self) -> nn.Module:
+        self.validate()
+        if self.family == "imagenet":
+            return ImageNetNet(self.depth, self.shortcut, self.num_classes, self.zero_init_last)
+        return CifarNet(self._unit_factory(), self.n, self.widths, self.num_classes,
+                        expansion=4 if self.block == "bottleneck" else 1,
+                        preact_head=self.design == "full_preact", batchnorm=self.batchnorm,
+                        zero_init_last=self.zero_init_last)
+
+    def _unit_factory(self):
+        if (self.design, self.variant, self.span, self.block) == ("original", "identity", 2, "basic"):
+            # The v1 nets proper: the readable block.
+            return lambda c_in, c_out, stride, index: BasicBlock(
+                c_in, c_out, stride, shortcut=self.shortcut, batchnorm=self.batchnorm)
+        unit = partial(ResidualUnit, design=self.design, shortcut=self.shortcut, variant=self.variant,
+                       span=self.span, bottleneck=self.block == "bottleneck", scale=self.scale,
+                       scale_branch=self.scale_branch, gate_bias=self.gate_bias, dropout=self.dropout,
+                       batchnorm=self.batchnorm)
+        preact = self.design in ("relu_preact", "full_preact")
+        return lambda c_in, c_out, stride, index: unit(
+            c_in, c_out, stride, skip_preact=preact and index == 0)
+
+
+def parse_model_name(name: str, **options) -> ModelSpec:
+    """'resnet56' -> ModelSpec(family='cifar', depth=56, shortcut='A', ...), with overrides."""
+    match = _NAME.match(name.strip().lower())
+    if not match:
+        raise ValueError(
+            f"unknown model {name!r}: use plain<d>, resnet<d>, preact_resnet<d>, highway<d>, "
+            f"imagenet_resnet<d> or imagenet_plain<d>, e.g. {', '.join(PAPER_MODELS[:6])}")
+    kind, depth = match.group(1), int(match.group(2))
+    if kind.startswith("imagenet"):
+        base = ModelSpec("imagenet", depth, shortcut=None if kind == "imagenet_plain" else "B", num_classes=1000)
+    elif kind == "plain":
+        base = ModelSpec("cifar", depth, shortcut=None)
+    elif kind == "resnet":
+        base = ModelSpec("cifar", depth, shortcut="A")
+    elif kind == "highway":
+        # Highway Networks' transform gate T = σ(W x + b), carry 1 - T; a negative b starts
+        # the unit close to carrying x through (Srivastava et al. 2015 suggest -1 to -3).
+        base = ModelSpec("cifar", depth, shortcut="A", variant="exclusive_gate", gate_bias=-1.0)
+    else:  # preact_resnet: v2 uses basic units for 110 layers, bottlenecks for 164 and 1001
+        bottleneck = options.get("block", "bottleneck" if depth >= 164 else "basic") == "bottleneck"
+        base = ModelSpec("cifar", depth, shortcut="B" if bottleneck else "A", design="full_preact",
+                         block="bottleneck" if bottleneck else "basic")
+    fields = {f.name for f in dataclasses.fields(ModelSpec)}
+    unknown = sorted(set(options) - fields)
+    if unknown:
+        raise ValueError(f"unknown model option(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}")
+    if "widths" in options:
+        options["widths"] = tuple(options["widths"])
+    spec = dataclasses.replace(base, **options)
+    spec.validate()
+    return spec
+
+
+def build_model(name: str, **options) -> nn.Module:
+    """Build a model by name, e.g. build_model("plain56") or build_model("resnet110", shortcut="B")."""
+    return parse_model_name(name, **options).build()

@@ -1,0 +1,221 @@
+"""The nets against the papers' own numbers (v1 §4.2, Table 1, Table 6; v2 Tables 1-3)."""
+
+import io
+import pickle
+
+import pytest
+import torch
+
+from resnet_edu.models import (DESIGNS, PAPER_MODELS, VARIANTS, BasicBlock, ResidualUnit, build_model,
+                               count_macs, count_params, list_units, parse_model_name)
+
+# v1 §4.2 / Table 6, option A (= plain).
+CIFAR_PARAMS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962, 1202: 19_421_274}
+# v1 Table 1 (and torchvision's counts): parameters, and FLOPs (multiply-adds) ×10⁹.
+IMAGENET = {18: (11_689_512, 1.8), 34: (21_797_672, 3.6), 50: (25_557_032, 3.8),
+            101: (44_549_160, 7.6), 152: (60_192_808, 11.3)}
+
+
+@pytest.mark.parametrize("depth", sorted(CIFAR_PARAMS))
+def test_cifar_parameter_table(depth):
+    assert count_params(build_model(f"resnet{depth}")) == CIFAR_PARAMS[depth]
+
+
+@pytest.mark.parametrize("depth", [20, 32, 44, 56, 110])
+def test_option_a_adds_no_parameters(depth):
+    assert count_params(build_model(f"plain{depth}")) == CIFAR_PARAMS[depth]
+
+
+@pytest.mark.parametrize("depth", sorted(IMAGENET))
+def test_imagenet_table1(depth):
+    params, gflops = IMAGENET[depth]
+    model = build_model(f"imagenet_resnet{depth}")
+    assert count_params(model) == params
+    # Table 1 gives one decimal; its rounding is not uniform (3.66 is printed 3.6), so
+    # we ask for agreement within the table's own precision.
+    assert abs(count_macs(model, (1, 3, 224, 224)) / 1e9 - gflops) < 0.07
+
+
+def test_v2_pre_activation_sizes():
+    # v2 Table 2/3: ResNet-164 1.7M, ResNet-1001 10.2M parameters (bottleneck, 9n+2).
+    # Basic pre-activation 110: the same convs as v1's; its BNs move before the convs, the
+    # first unit reuses the stem's BN (-16 γβ pairs), the net gains a final BN (+64), and the
+    # two downsampling units normalise their narrower inputs (-16, -32): the count is unchanged.
+    assert count_params(build_model("preact_resnet110")) == CIFAR_PARAMS[110]
+    assert abs(count_params(build_model("preact_resnet164")) / 1.7e6 - 1) < 0.01
+    assert abs(count_params(build_model("preact_resnet1001")) / 10.2e6 - 1) < 0.015
+
+
+def _projection_params(c_in, c_out):
+    return c_in * c_out + 2 * c_out  # 1×1 conv + BN(γ, β)
+
+
+def test_option_b_and_c_add_exactly_the_projections():
+    base = count_params(build_model("resnet20"))
+    # B: projections only where the shape changes (stage2.0: 16->32, stage3.0: 32->64).
+    b = base + _projection_params(16, 32) + _projection_params(32, 64)
+    assert count_params(build_model("resnet20", shortcut="B")) == b
+    # C: a projection on every block: 3 per stage, first stage 16->16.
+    c = base + 3 * _projection_params(16, 16) + _projection_params(16, 32) + 2 * _projection_params(32, 32) \
+        + _projection_params(32, 64) + 2 * _projection_params(64, 64)
+    assert count_params(build_model("resnet20", shortcut="C")) == c
+    # ImageNet plain-34 is ResNet-34 (option B) without its three projections.
+    proj = _projection_params(64, 128) + _projection_params(128, 256) + _projection_params(256, 512)
+    assert count_params(build_model("imagenet_plain34")) == IMAGENET[34][0] - proj
+
+
+@pytest.mark.parametrize("name", [n for n in PAPER_MODELS if n not in ("resnet1202", "preact_resnet1001")
+                                  and not n.startswith("imagenet")])
+def test_cifar_builders_forward(name):
+    model = build_model(name)
+    out = model(torch.randn(2, 3, 32, 32))
+    assert out.shape == (2, 10) and torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("name", ["imagenet_resnet18", "imagenet_resnet50", "imagenet_plain18"])
+def test_imagenet_builders_forward(name):
+    out = build_model(name)(torch.randn(1, 3, 64, 64))  # any size ≥ 32 works: global pooling
+    assert out.shape == (1, 1000) and torch.isfinite(out).all()
+
+
+def test_very_deep_builders_forward():
+    for name in ("resnet1202", "preact_resnet1001"):
+        # Train mode: at init the BN running statistics are (0, 1), and in eval mode the
+        # unnormalised residual stream of 600 units overflows; batch statistics keep it finite.
+        out = build_model(name)(torch.randn(2, 3, 32, 32))
+        assert out.shape == (2, 10) and torch.isfinite(out).all()
+
+
+def test_cifar_structure_follows_section_4_2():
+    model = build_model("resnet56")
+    units = list_units(model)
+    assert len(units) == 27  # 3 stages × n = 9
+    assert [u.out_channels for u in units[::9]] == [16, 32, 64]
+    assert [u.stride for u in units] == [1] * 9 + [2] + [1] * 8 + [2] + [1] * 8
+    assert all(u.kind == "residual" for u in units)
+    assert all(u.kind == "plain" for u in list_units(build_model("plain56")))
+    # 6n+2 weight layers: stem + 2 per block + FC.
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) + 1 == 56
+
+
+def _one_training_step(model):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x, y = torch.randn(4, 3, 32, 32), torch.randint(0, 10, (4,))
+    before = [p.detach().clone() for p in model.parameters()]
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    assert torch.isfinite(loss)
+    assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_every_v2_unit_design_trains_one_step(design):
+    _one_training_step(build_model("resnet20", design=design))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_v2_shortcut_variant_trains_one_step(variant):
+    _one_training_step(build_model("resnet20", variant=variant, gate_bias=-6.0))
+
+
+@pytest.mark.parametrize("span", [1, 2, 3, 4])
+def test_span_k_layers(span):
+    model = build_model("resnet38", span=span)  # 36 = 3·n·k for k = 1, 2, 3, 4
+    assert len(list_units(model)) == 36 // span  # 3 stages × n units, n = 36 / (3k)
+    assert count_params(model) == count_params(build_model("plain38", span=span))
+    _one_training_step(model)
+
+
+def test_bottleneck_highway_and_no_bn_train_one_step():
+    _one_training_step(build_model("preact_resnet164", widths=(4, 8, 16)))
+    _one_training_step(build_model("resnet164", block="bottleneck", widths=(4, 8, 16)))
+    _one_training_step(build_model("highway20"))
+    _one_training_step(build_model("plain20", batchnorm=False))
+
+
+def test_generic_unit_equals_basic_block():
+    """ResidualUnit(original, identity, span 2) is BasicBlock, tensor for tensor."""
+    torch.manual_seed(0)
+    for shortcut in ("A", "B", "C", None):
+        a = BasicBlock(16, 32, stride=2, shortcut=shortcut).eval()
+        b = ResidualUnit(16, 32, stride=2, shortcut=shortcut).eval()
+        b.load_state_dict(dict(zip(b.state_dict(), a.state_dict().values())))
+        x = torch.randn(2, 16, 8, 8)
+        torch.testing.assert_close(a(x), b(x))
+
+
+def test_tensor_order_is_natural():
+    """Stem conv, stem BN, the blocks in order, the classifier: a peer checkpoint maps 1:1."""
+    names = list(build_model("resnet20").state_dict())
+    assert names[0] == "conv1.weight" and names[1].startswith("bn1.")
+    assert names[-2:] == ["fc.weight", "fc.bias"]
+    assert names.index("stage1.0.conv1.weight") < names.index("stage1.0.conv2.weight") \
+        < names.index("stage2.0.conv1.weight") < names.index("stage3.2.bn2.weight")
+
+
+def test_zero_init_last_is_an_explicit_option():
+    default = build_model("resnet20")
+    assert all(float(m.bn2.weight.detach().min()) == 1.0 for m in default.modules() if isinstance(m, BasicBlock))
+    zeroed = build_model("resnet20", zero_init_last=True)
+    blocks = [m for m in zeroed.modules() if isinstance(m, BasicBlock)]
+    assert all(float(m.bn2.weight.detach().abs().max()) == 0.0 for m in blocks)
+    # At γ=0 every residual block starts as the identity (after ReLU), v1 §3.1's easy solution.
+
+
+def test_he_init_scale():
+    conv = build_model("resnet56").stage2[3].conv1  # 3×3, 32 -> 32
+    expected = (2 / (3 * 3 * 32)) ** 0.5
+    assert abs(conv.weight.std().item() / expected - 1) < 0.05
+
+
+def test_no_inplace_ops():
+    for m in build_model("resnet20", design="relu_before_add").modules():
+        assert not getattr(m, "inplace", False)
+
+
+def test_models_pickle_and_save():
+    for name, opts in [("resnet20", {}), ("highway20", {}), ("resnet20", {"variant": "dropout"}),
+                       ("preact_resnet110", {})]:
+        model = build_model(name, **opts).eval()
+        x = torch.randn(2, 3, 32, 32)
+        again = pickle.loads(pickle.dumps(model))
+        torch.testing.assert_close(again(x), model(x))
+        buf = io.BytesIO()
+        torch.save(model, buf)
+        buf.seek(0)
+        loaded = torch.load(buf, weights_only=False)
+        torch.testing.assert_close(loaded(x), model(x))
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("resnet21", ["6n+2", "20", "26"]),
+    ("resnet57", ["6n+2"]),
+    ("vgg16", ["unknown model", "resnet20"]),
+    ("imagenet_resnet20", ["18, 34, 50, 101, 152"]),
+])
+def test_invalid_names_say_what_is_allowed(bad, words):
+    with pytest.raises(ValueError) as err:
+        build_model(bad)
+    assert all(w in str(err.value) for w in words), str(err.value)
+
+
+@pytest.mark.parametrize("opts, words", [
+    ({"shortcut": "D"}, ["A, B, C"]),
+    ({"design": "post"}, ["full_preact"]),
+    ({"variant": "gates"}, ["exclusive_gate"]),
+    ({"depthh": 3}, ["unknown model option", "shortcut"]),
+    ({"block": "bottleneck"}, ["9n+2", "20 and 29"]),
+])
+def test_invalid_options_say_what_is_allowed(opts, words):
+    with pytest.raises(ValueError) as err:
+        build_model("resnet26", **opts)
+    assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_spec_is_hashable_and_names_parse():
+    spec = parse_model_name("preact_resnet1001")
+    assert spec.block == "bottleneck" and spec.n == 111 and spec.design == "full_preact"
+    assert parse_model_name("preact_resnet110").block == "basic"
+    assert hash(parse_model_name("resnet56")) == hash(parse_model_name("RESNET56"))
