@@ -135,7 +135,8 @@ def _read_batch(path: Path, num_classes: int) -> tuple[torch.Tensor, torch.Tenso
     """(images (N, 3, 32, 32) uint8, labels (N,) int64) from one batch file."""
     batch = _unpickle(path)
     data, labels = batch.get(b"data"), batch.get(b"labels")
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
+    if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2
+            and data.shape[1] == 3 * 32 * 32):
         shape = getattr(data, "shape", None)
         raise _corrupt(path, f"b'data' should be a uint8 array (N, 3072), got {type(data).__name__} {shape}")
     n = data.shape[0]

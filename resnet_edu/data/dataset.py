@@ -49,10 +49,12 @@ class Split:
 
     def __post_init__(self) -> None:
         # Only shape/dtype checks here: they cost nothing and never sync a GPU.
-        if self.images.dtype != torch.uint8 or self.images.ndim != 4 or self.images.shape[1:] != (3, 32, 32):
-            raise ValueError(f"images must be uint8 (N, 3, 32, 32), got {self.images.dtype} {tuple(self.images.shape)}")
-        if self.labels.dtype != torch.int64 or self.labels.shape != (self.images.shape[0],):
-            raise ValueError(f"labels must be int64 ({self.images.shape[0]},), got {self.labels.dtype} {tuple(self.labels.shape)}")
+        images, labels = self.images, self.labels
+        if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[1:] != (3, 32, 32):
+            raise ValueError(f"images must be uint8 (N, 3, 32, 32), got {images.dtype} {tuple(images.shape)}")
+        if labels.dtype != torch.int64 or labels.shape != (images.shape[0],):
+            raise ValueError(f"labels must be int64 ({images.shape[0]},), "
+                             f"got {labels.dtype} {tuple(labels.shape)}")
 
     def __len__(self) -> int:
         return self.images.shape[0]

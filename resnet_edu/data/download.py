@@ -153,8 +153,12 @@ def extract_cifar10(archive: Path, data_dir: Path) -> Path:
                 members = tar.getmembers()
                 for member in members:
                     _check_member(member, archive)
-                # Belt and braces: tarfile's own "data" filter refuses the same things.
-                tar.extractall(tmp, members=members, filter="data")
+                # Belt and braces: tarfile's own "data" filter refuses the same things
+                # (Python >= 3.11.4; older Pythons rely on the check above alone).
+                if hasattr(tarfile, "data_filter"):
+                    tar.extractall(tmp, members=members, filter="data")
+                else:
+                    tar.extractall(tmp, members=members)
         except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as err:
             raise DataCorrupt(f"{archive} cannot be extracted ({err}). Delete it and download again.",
                               data_dir) from err
@@ -185,5 +189,5 @@ def _check_member(member: tarfile.TarInfo, archive: Path) -> None:
     elif not path.parts or path.parts[0] != FOLDER:
         problem = f"a path outside {FOLDER}/"
     if problem:
-        raise DataCorrupt(f"{archive} has an unsafe member {member.name!r} ({problem}); refusing to extract it.",
-                          archive.parent)
+        raise DataCorrupt(f"{archive} has an unsafe member {member.name!r} ({problem}); "
+                          f"refusing to extract it.", archive.parent)

@@ -5,9 +5,10 @@ small rotation, painted in a random colour over a random, textured background,
 with distractor strokes, an occasional occluding patch and pixel noise. Colours
 are drawn independently of the class, so only the *shape* tells the class: the
 mean image of every class is nearly the same grey blur, and a nearest-class-mean
-classifier on raw pixels stays near chance (measured ~15%; see tests). A deep
-plain net must really learn edge and shape features, which is what lets the
-degradation problem (v1 Fig. 1) show up in a short run without CIFAR-10.
+classifier on raw pixels stays at chance (measured 9.8% on 10k/2k; see tests).
+A net must learn edge and shape features, so depth and optimisation matter, as
+they do on CIFAR-10: learnable, not trivial (a 6-layer CNN is at ~73% test
+accuracy after 400 SGD steps of batch 128).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def make_synthetic(n_train: int = 10000, n_test: int = 2000, seed: int = 0, *,
 
     Args:
         noise: std of per-pixel Gaussian noise, in 0..1 intensity units.
-        texture: amplitude of the smooth random background texture and lighting (0..1 units).
+        texture: amplitude of the smooth random background texture (0..1 units).
         clutter: number of thin distractor strokes per image.
         occlusion: probability that a random-coloured patch covers part of the image.
         size: range of the shape's half-size in pixels (a disc of radius ~0.9·size).
@@ -119,7 +120,8 @@ def _paint(image: torch.Tensor, alpha: torch.Tensor, colour: torch.Tensor) -> to
     return torch.lerp(image, colour.view(-1, 3, 1, 1), alpha.unsqueeze(1))  # image + α·(colour − image)
 
 
-def _contrasting_colours(n: int, min_contrast: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def _contrasting_colours(n: int, min_contrast: float,
+                         g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Background and foreground RGB colours (N, 3), uniform, at least `min_contrast` apart."""
     bg, fg = torch.rand(n, 3, generator=g), torch.rand(n, 3, generator=g)
     for _ in range(8):  # rejection sampling; each round redraws the few pairs that are too close
