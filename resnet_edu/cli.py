@@ -1,0 +1,172 @@
+"""Command line: python -m resnet_edu {train,download,models,bench} ...
+
+    python -m resnet_edu train --models plain20,plain56 --dataset synthetic --preset quick
+    python -m resnet_edu download --data-dir data
+"""
+
+import argparse
+import json
+import signal
+import sys
+
+from .config import PRESETS, preset
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one clear line, not a usage dump
+        sys.stderr.write(f"error: {message} (see `python -m {self.prog} --help`)\n")
+        sys.exit(2)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    sys.stderr.write(f"error: {message}\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="resnet_edu", description="Run the ResNet papers.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train models in lockstep on the same batches")
+    t.add_argument("--models", default="plain20,plain56",
+                   help="comma-separated, e.g. plain20,plain56 or resnet56:shortcut=B")
+    t.add_argument("--dataset", default="cifar10", help="cifar10 or synthetic")
+    t.add_argument("--data-dir", default="data")
+    t.add_argument("--preset", default="quick", help=f"one of {', '.join(PRESETS)}")
+    t.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--steps", type=int, help="override the preset's number of steps")
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--probe-every", type=int, default=0, help="record probes every N steps (0: off)")
+    t.add_argument("--metrics-out", help="also write the events, one JSON object per line, here")
+    t.add_argument("--runs-dir", default="data/runs", help="the run store (config, metrics, checkpoint)")
+    t.add_argument("--resume", metavar="RUN_ID", help="continue a run of the run store from its checkpoint")
+    t.add_argument("--no-fast", action="store_true", help="plain fp32 path, no channels_last/bf16")
+    t.add_argument("--compile", action="store_true", help="torch.compile the models (CUDA)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    d = sub.add_parser("download", help="download CIFAR-10 (163 MB) into DATA_DIR")
+    d.add_argument("--data-dir", default="data")
+
+    sub.add_parser("models", help="list the paper's model names with their parameter counts")
+
+    b = sub.add_parser("bench", help="training speed: this project's loop vs a conventional loop")
+    b.add_argument("--models", default="resnet56")
+    b.add_argument("--device", default="auto")
+    b.add_argument("--batch-size", type=int, default=128)
+    b.add_argument("--steps", type=int, default=20)
+    b.add_argument("--warmup", type=int, default=3)
+    b.add_argument("--json", action="store_true", help="print one JSON object keyed by model")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "train":
+            return _train(args)
+        if args.command == "download":
+            return _download(args)
+        if args.command == "models":
+            return _models()
+        if args.command == "bench":
+            from .bench import main as bench_main
+            return bench_main(args)
+    except ValueError as err:
+        return _fail(str(err))
+    return 0
+
+
+def _download(args) -> int:
+    from .data import DataUnavailable, download_cifar10
+    try:
+        path = download_cifar10(args.data_dir)
+    except DataUnavailable as err:
+        return _fail(str(err), 1)
+    print(f"CIFAR-10 is ready in {path}")
+    return 0
+
+
+def _models() -> int:
+    from .models import PAPER_MODELS, build_model, count_params
+    for name in PAPER_MODELS:
+        if name in ("resnet1202", "preact_resnet1001"):
+            continue  # slow to build just for a count; see the README's table
+        print(f"{name:20s} {count_params(build_model(name)):>12,d} parameters")
+    return 0
+
+
+def _train(args) -> int:
+    from .data import DataUnavailable
+    from .runs import RunStore
+    from .trainer import Trainer
+
+    overrides = dict(models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
+                     dataset=args.dataset, data_dir=args.data_dir, device=args.device, seed=args.seed,
+                     probe_every=args.probe_every, fast=not args.no_fast, compile=args.compile)
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+    if args.batch_size is not None:
+        overrides["batch_size"] = args.batch_size
+    store = RunStore(args.runs_dir)
+    if args.resume:
+        if not store.exists(args.resume):
+            return _fail(f"no run {args.resume!r} in {args.runs_dir}")
+        config = store.config(args.resume)
+        if args.steps is not None:
+            config = type(config)(**{**config.to_dict(), "steps": args.steps})
+        run_id = args.resume
+    else:
+        config = preset(args.preset, **overrides)
+    try:
+        trainer = Trainer(config, run_dir=store.path(run_id) if args.resume else None, resume=bool(args.resume))
+    except DataUnavailable as err:
+        return _fail(str(err), 1)
+    if not args.resume:
+        run_id = store.create(config)
+        trainer.run_dir = store.path(run_id)
+    if trainer.synthetic:
+        print("note: training on the SYNTHETIC dataset (procedural shapes), not CIFAR-10", file=sys.stderr)
+    print(f"run {run_id}: {', '.join(config.models)} on {trainer.device.type}, {config.steps} steps "
+          f"(preset {config.preset}); stop with Ctrl-C, resume with --resume {run_id}", file=sys.stderr)
+
+    def on_sigint(signum, frame):  # first Ctrl-C: finish the step and save; second: stop now
+        trainer.request_stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+
+    out = open(args.metrics_out, "a", encoding="utf-8") if args.metrics_out else None
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+        bar = tqdm(total=config.steps, initial=trainer.step, unit="step", dynamic_ncols=True, file=sys.stderr)
+    final = "done"
+    try:
+        for event in store.record(run_id, trainer.run()):
+            if out:
+                out.write(json.dumps(event.to_dict()) + "\n")
+                out.flush()
+            if event.kind == "metrics":
+                if bar is not None:
+                    bar.update(event.step - bar.n)
+                    bar.set_postfix_str(f"{event.model} loss {event.train_loss:.3f} err {event.train_error:.1%}")
+                if event.test_error is not None:
+                    _say(bar, f"step {event.step:>6d}  {event.model:>12s}  train loss {event.train_loss:.4f}  "
+                              f"train err {event.train_error:6.2%}  test err {event.test_error:6.2%}")
+            elif event.model != "*" and event.status == "diverged":
+                _say(bar, f"warning: {event.message}")
+            elif event.model == "*" and event.status in ("done", "stopped"):
+                final = event.status
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if bar is not None:
+            bar.close()
+        if out:
+            out.close()
+    where = store.path(run_id)
+    print(f"run {run_id} {final} at step {trainer.step}; metrics and checkpoint in {where}", file=sys.stderr)
+    return 0 if final == "done" else 130
+
+
+def _say(bar, text: str) -> None:
+    if bar is not None:
+        bar.write(text, file=sys.stderr)
+    else:
+        print(text, file=sys.stderr)

@@ -1,0 +1,126 @@
+"""One frozen config per run: the app's cache key, the CLI's arguments, what a checkpoint records.
+
+Presets give the recipe; any field can be overridden:
+    config = preset("quick", models=("plain20", "plain56"), seed=1)
+"""
+
+import dataclasses
+from dataclasses import dataclass
+
+from .models.registry import parse_model_name
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A training run of one or more models in lockstep on the same batches."""
+
+    models: tuple[str, ...] = ("plain20", "plain56")  # "resnet56" or "resnet56:shortcut=B,design=full_preact"
+    dataset: str = "cifar10"  # "cifar10" or "synthetic"
+    data_dir: str = "data"
+    train_size: int | None = None  # first N training images (class-balanced subset); None: all
+    test_size: int | None = None  # test images used for the test error; None: all
+    validation: bool = False  # hold out 5k training images as the test set (v1 §4.2's 45k/5k split)
+    widths: tuple[int, int, int] = (16, 32, 64)  # CIFAR stage widths, v1 §4.2; narrower trains faster
+    batch_size: int = 128  # v1 §4.2
+    steps: int = 64_000  # iterations; v1 stops at 64k
+    lr: float = 0.1  # per batch of 128, v1 §4.2
+    milestones: tuple[int, ...] = (32_000, 48_000)  # steps where lr is divided by 10, v1 §4.2
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    warmup_lr: float | None = None  # lr until training error < warmup_until (v1 §4.2, ResNet-110)
+    warmup_until: float = 0.8  # training-error threshold (fraction) that ends the warm-up
+    warmup_min_depth: int = 0  # only models at least this deep warm up (the paper: 110)
+    augment: bool = True  # 4-pixel pad + random 32×32 crop + horizontal flip, v1 §4.2
+    log_every: int = 100  # steps between metric events (and device synchronisations)
+    eval_every: int = 1_000  # steps between test-error evaluations (also at the last step)
+    probe_every: int = 0  # steps between probe records; 0: no probes
+    checkpoint_every: int = 0  # steps between checkpoints (0: only at the end or when stopped)
+    seed: int = 0
+    device: str = "auto"  # "auto", "cuda", "mps" or "cpu"
+    fast: bool = True  # channels_last, bf16 autocast, fused SGD on CUDA; see fastpath.py
+    compile: bool = False  # torch.compile the models (CUDA only; falls back when it fails)
+    preset: str = "custom"  # the preset this config came from, for display
+
+    def validate(self) -> None:
+        """Raise ValueError with one clear line for a config that cannot run."""
+        if not self.models:
+            raise ValueError("no models: give at least one, e.g. plain20,plain56")
+        if len(set(self.models)) != len(self.models):
+            raise ValueError("each model may appear once in a run")
+        for name in self.models:
+            model_spec(name, self.widths)
+        if self.dataset not in ("cifar10", "synthetic"):
+            raise ValueError(f"unknown dataset {self.dataset!r}; allowed: cifar10, synthetic")
+        if self.device not in ("auto", "cuda", "mps", "cpu"):
+            raise ValueError(f"unknown device {self.device!r}; allowed: auto, cuda, mps, cpu")
+        positive = {"batch_size": self.batch_size, "steps": self.steps, "log_every": self.log_every,
+                    "eval_every": self.eval_every}
+        for key, value in positive.items():
+            if value < 1:
+                raise ValueError(f"{key} must be at least 1, got {value}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunConfig":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in fields}
+        return cls(**kw)
+
+
+def model_spec(entry: str, widths: tuple[int, int, int] = (16, 32, 64)):
+    """'resnet56:shortcut=B,span=3' -> ModelSpec; the run's widths apply to CIFAR nets."""
+    name, _, opts = entry.partition(":")
+    options = {}
+    for item in filter(None, opts.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"model option {item!r} in {entry!r} must look like key=value")
+        options[key.strip()] = _parse_value(value.strip())
+    if not name.startswith("imagenet") and "widths" not in options:
+        options["widths"] = tuple(widths)
+    return parse_model_name(name, **options)
+
+
+def _parse_value(text: str):
+    if text.lower() in ("none", "plain"):
+        return None
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+# The recipes. quick: a 2-core CPU laptop in about 90 s; classroom: one GPU in a minute or two;
+# paper: v1 §4.2 exactly. Numbers for quick and classroom were measured; see README "Results".
+PRESETS: dict[str, dict] = {
+    "quick": dict(
+        widths=(8, 16, 32), train_size=5_000, test_size=1_000, batch_size=64, steps=600,
+        lr=0.1, milestones=(450,), warmup_lr=0.01, warmup_until=0.8, log_every=10, eval_every=100),
+    "classroom": dict(
+        train_size=None, test_size=None, batch_size=128, steps=3_000, lr=0.1, milestones=(2_000, 2_600),
+        warmup_lr=0.01, warmup_until=0.8, log_every=25, eval_every=250),
+    "paper": dict(
+        batch_size=128, steps=64_000, lr=0.1, milestones=(32_000, 48_000), warmup_lr=0.01,
+        warmup_until=0.8, warmup_min_depth=110, log_every=100, eval_every=1_000),
+}
+
+
+def preset(name: str, **overrides) -> RunConfig:
+    """A preset's config with any fields overridden; an unknown preset or field is a ValueError."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"unknown config field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}")
+    config = RunConfig(**{**PRESETS[name], "preset": name, **overrides})
+    config.validate()
+    return config

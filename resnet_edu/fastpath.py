@@ -1,0 +1,85 @@
+"""The fast path: what changes, per device, when `config.fast` is on.
+
+Numerics stay honest: weights, optimizer state and BN statistics stay fp32; only the
+conv and matmul inputs go to bf16 (bf16 has fp32's exponent range: no loss scaling).
+
+- CUDA: channels_last (cuDNN's fastest conv layout), bf16 autocast, the fused SGD kernel
+  (one launch for all parameters), optional torch.compile.
+- CPU: channels_last, plus bf16 autocast where the processor has bf16 matrix units
+  (AMX or AVX512-BF16; oneDNN uses them). Measured on a 2-core Xeon with AMX, ResNet-56,
+  batch 128: fp32 NCHW 802 ms/step, channels_last 601, channels_last + bf16 283.
+  Without such units bf16 is emulated and slower, so it stays off.
+- MPS: plain fp32 (channels_last and autocast do not pay there on the PyTorch we pin).
+"""
+
+import contextlib
+import functools
+import sys
+
+import torch
+import torch.nn as nn
+
+
+@functools.cache
+def cpu_has_bf16_units() -> bool:
+    """True on x86 CPUs with AMX-BF16 or AVX512-BF16 (Linux: read from /proc/cpuinfo)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def uses_channels_last(device: torch.device, fast: bool) -> bool:
+    return fast and device.type in ("cuda", "cpu")
+
+
+def uses_bf16(device: torch.device, fast: bool) -> bool:
+    return fast and (device.type == "cuda" or (device.type == "cpu" and cpu_has_bf16_units()))
+
+
+def prepare_model(model: nn.Module, device: torch.device, fast: bool, compile: bool = False) -> nn.Module:
+    """Move a model to its device in the fast layout; returns the module to call (compiled or not)."""
+    model = model.to(device)
+    if uses_channels_last(device, fast):
+        model = model.to(memory_format=torch.channels_last)
+    if compile and device.type == "cuda":
+        try:
+            return torch.compile(model)
+        except Exception:  # an old or broken toolchain: the eager model still trains correctly
+            return model
+    return model
+
+
+def prepare_input(x: torch.Tensor, device: torch.device, fast: bool) -> torch.Tensor:
+    return x.contiguous(memory_format=torch.channels_last) if uses_channels_last(device, fast) else x
+
+
+def autocast(device: torch.device, fast: bool):
+    """bf16 autocast where it pays (see module doc); a no-op context elsewhere."""
+    if uses_bf16(device, fast):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def make_optimizer(model: nn.Module, lr: float, momentum: float, weight_decay: float,
+                   device: torch.device, fast: bool) -> torch.optim.SGD:
+    """SGD with momentum and weight decay on every parameter, as in v1 §3.4."""
+    fused = fast and device.type == "cuda"
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay,
+                           **({"fused": True} if fused else {}))
+
+
+def describe(device: torch.device, fast: bool) -> str:
+    """What the fast path does on this device, in one line (for logs, the app and `bench`)."""
+    parts = []
+    if uses_channels_last(device, fast):
+        parts.append("channels_last")
+    if uses_bf16(device, fast):
+        parts.append("bf16 autocast")
+    if fast and device.type == "cuda":
+        parts.append("fused SGD")
+    return ", ".join(parts) or "fp32"

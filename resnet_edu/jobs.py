@@ -1,0 +1,141 @@
+"""The job runner: training in worker threads, never inside a web page's script run.
+
+One runner per server process (the app holds it in `st.cache_resource`). Runs are queued
+and trained `max_parallel` at a time (1 by default: two runs on one device only slow
+each other down). Workers never call Streamlit; they write to the run store, and pages
+poll the store. Closing a tab or clicking a widget does not touch a run; only `stop` does.
+"""
+
+import collections
+import os
+import threading
+import traceback
+
+import torch
+
+from .config import RunConfig
+from .runs import ACTIVE, RunStore
+
+
+class JobRunner:
+    def __init__(self, store: RunStore, max_parallel: int = 1, cpu_threads: int | None = None):
+        self.store = store
+        self._queue: collections.deque[tuple[str, bool]] = collections.deque()  # (run_id, resume)
+        self._live: dict[str, object] = {}  # run_id -> Trainer, while it trains
+        self._cond = threading.Condition()
+        # Several users on a 2-core laptop: one run at a time, using the cores it is given.
+        torch.set_num_threads(cpu_threads or max(1, min(os.cpu_count() or 1, torch.get_num_threads())))
+        self._adopt_orphans()
+        self._workers = [threading.Thread(target=self._work, name=f"resnet-edu-worker-{i}", daemon=True)
+                         for i in range(max_parallel)]
+        for w in self._workers:
+            w.start()
+
+    # -- what pages call ---------------------------------------------------------------------
+    def submit(self, config: RunConfig, label: str = "") -> str:
+        """Queue a new run; returns its id at once. Invalid configs raise ValueError here."""
+        config.validate()
+        run_id = self.store.create(config, label)
+        with self._cond:
+            self._queue.append((run_id, False))
+            self._cond.notify()
+        return run_id
+
+    def resume(self, run_id: str) -> None:
+        """Queue a stopped or interrupted run to continue from its checkpoint."""
+        if self.is_live(run_id) or self.queue_position(run_id) is not None:
+            return
+        if not (self.store.path(run_id) / "checkpoint.pt").exists():
+            raise ValueError("this run has no checkpoint to resume from (it stopped before its first save)")
+        self.store.set_status(run_id, "queued", message="resuming")
+        with self._cond:
+            self._queue.append((run_id, True))
+            self._cond.notify()
+
+    def stop(self, run_id: str) -> None:
+        """Stop a run: a queued one leaves the queue, a training one saves and ends after its step."""
+        with self._cond:
+            for item in list(self._queue):
+                if item[0] == run_id:
+                    self._queue.remove(item)
+                    self.store.set_status(run_id, "stopped", message="stopped before it started")
+                    return
+            trainer = self._live.get(run_id)
+        if trainer is not None:
+            trainer.request_stop()
+
+    def is_live(self, run_id: str) -> bool:
+        with self._cond:
+            return run_id in self._live
+
+    def queue_position(self, run_id: str) -> int | None:
+        """0 for the next run to start, None when not queued."""
+        with self._cond:
+            for i, (rid, _) in enumerate(self._queue):
+                if rid == run_id:
+                    return i
+        return None
+
+    def busy(self) -> bool:
+        with self._cond:
+            return bool(self._queue or self._live)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until nothing is queued or training (tests and scripts)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._queue and not self._live, timeout)
+
+    # -- the workers -----------------------------------------------------------------------
+    def _work(self) -> None:
+        from .trainer import Trainer
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._queue)
+                run_id, resume = self._queue.popleft()
+                self._live[run_id] = None  # claimed: stop() now waits for the trainer
+            try:
+                config = self.store.config(run_id)
+                self.store.set_status(run_id, "running", message="preparing data and models")
+                trainer = Trainer(config, run_dir=self.store.path(run_id), resume=resume)
+                with self._cond:
+                    self._live[run_id] = trainer
+                for _ in self.store.record(run_id, trainer.run()):
+                    pass
+            except Exception as err:  # the run fails, the server and the other runs go on
+                self.store.set_status(run_id, "failed", message=_explain(err))
+                self.store.append(run_id, {"kind": "status", "model": "*", "step": -1, "status": "failed",
+                                           "message": _explain(err), "trace": traceback.format_exc()[-2000:]})
+            finally:
+                with self._cond:
+                    self._live.pop(run_id, None)
+                    self._cond.notify_all()
+
+    def _adopt_orphans(self) -> None:
+        """Runs left 'queued' or 'running' by a server that is gone are marked 'interrupted'."""
+        for info in self.store.list():
+            # A run of this process (another runner, e.g. in tests) or of a live CLI is left alone.
+            if info.status in ACTIVE and not _pid_alive(self.store.status(info.run_id).get("pid")):
+                self.store.set_status(info.run_id, "interrupted",
+                                      message="the server stopped while this run was going; resume it")
+
+
+def _pid_alive(pid) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _explain(err: Exception) -> str:
+    """One line a person can act on."""
+    text = str(err) or type(err).__name__
+    if isinstance(err, torch.OutOfMemoryError) or "out of memory" in text.lower():
+        return "out of memory: try a smaller batch size, fewer models at once, or a shallower net"
+    if type(err).__name__ == "DataUnavailable":
+        return text
+    return f"{type(err).__name__}: {text}"

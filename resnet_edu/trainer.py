@@ -1,0 +1,266 @@
+"""One training loop that steps several models in lockstep on the same batches.
+
+Every model sees the same images in the same order with the same crops and flips, so a
+plain and a residual net differ only by their shortcuts (v1 Fig. 6's comparison, made fair).
+
+    for event in train(preset("quick", dataset="synthetic")):
+        print(event)
+
+The loop yields `Metrics` every `log_every` steps (the only time it waits for the device)
+and `Status` events when a model diverges or the run ends. It never prints or plots.
+"""
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import checkpoint, fastpath
+from .config import RunConfig, model_spec
+from .data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
+from .device import pick_device, synchronize
+from .events import Metrics, Status
+from .probes import Probe
+
+
+@dataclass
+class Member:
+    """One model of the run and its training state."""
+
+    name: str
+    model: nn.Module  # the module to call (maybe compiled)
+    module: nn.Module  # the underlying nn.Module, for state dicts and probes
+    optimizer: torch.optim.Optimizer
+    warmup: bool  # still at warmup_lr (v1 §4.2: until training error < 80%)
+    depth: int
+    status: str = "running"
+    loss_sum: torch.Tensor = None  # on the device, summed since the last log
+    err_sum: torch.Tensor = None
+    probe: Probe | None = None
+    history: dict = field(default_factory=dict)
+
+
+class Trainer:
+    """Holds the data on the device and the models; `run()` is the loop."""
+
+    def __init__(self, config: RunConfig, *, run_dir: str | Path | None = None,
+                 data: tuple[Split, Split] | None = None, resume: bool = False):
+        config.validate()
+        self.config, self.run_dir = config, Path(run_dir) if run_dir else None
+        self.device = pick_device(config.device)
+        self._stop = threading.Event()
+
+        train, test = data if data is not None else load_dataset(config.dataset, config.data_dir)
+        if config.validation:  # v1 §4.2: 45k/5k split; the 5k play the role of the test set
+            from .data import train_val_split
+            train, test = train_val_split(train, seed=config.seed)
+        if config.train_size:
+            train = train.subset(config.train_size)
+        if config.test_size:
+            test = test.subset(config.test_size)
+        if len(train) < config.batch_size:
+            raise ValueError(f"batch size {config.batch_size} is larger than the {len(train)} training images")
+        self.dataset_name = train.name
+        self.synthetic = train.synthetic
+        # Data lives on the device as uint8 (N, 3, 32, 32); normalised per batch, once.
+        self.train_images = train.images.to(self.device)
+        self.train_labels = train.labels.to(self.device)
+        # Fixed per-dataset constants (not this subset's), so a checkpoint means the same anywhere.
+        self.mean, self.std = (list(v) for v in dataset_mean_std(train.name))
+        self.test_x = normalize(test.images.to(self.device), self.mean, self.std)
+        self.test_x = fastpath.prepare_input(self.test_x, self.device, config.fast)
+        self.test_y = test.labels.to(self.device)
+        self.steps_per_epoch = len(train) // config.batch_size  # the last partial batch is dropped
+
+        self.members: list[Member] = []
+        for name in config.models:
+            spec = model_spec(name, config.widths)
+            torch.manual_seed(config.seed)  # every model starts from the same seed
+            module = fastpath.prepare_model(spec.build(), self.device, config.fast)
+            compiled = fastpath.prepare_model(module, self.device, config.fast, config.compile) \
+                if config.compile else module
+            opt = fastpath.make_optimizer(module, config.lr, config.momentum, config.weight_decay,
+                                          self.device, config.fast)
+            warm = config.warmup_lr is not None and spec.depth >= config.warmup_min_depth
+            self.members.append(Member(name, compiled, module, opt, warm, spec.depth))
+        self.step = 0
+        self._epoch_perm: tuple[int, torch.Tensor] | None = None
+        self._gen = torch.Generator(device=self.device)
+        if resume:
+            self._load(self.checkpoint_path)
+
+    # -- control ------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Finish the current step, save, and end the run with status 'stopped'."""
+        self._stop.set()
+
+    @property
+    def checkpoint_path(self) -> Path:
+        if self.run_dir is None:
+            raise ValueError("this trainer has no run_dir, so it keeps no checkpoint")
+        return self.run_dir / "checkpoint.pt"
+
+    # -- data ---------------------------------------------------------------------------
+    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Step `step`'s (normalised, augmented) images and labels: a pure function of (seed, step)."""
+        cfg, n = self.config, self.steps_per_epoch
+        epoch, i = divmod(step - 1, n)
+        if self._epoch_perm is None or self._epoch_perm[0] != epoch:
+            self._gen.manual_seed(cfg.seed * 1_000_003 + epoch)
+            perm = torch.randperm(len(self.train_labels), generator=self._gen, device=self.device)
+            self._epoch_perm = (epoch, perm)
+        idx = self._epoch_perm[1][i * cfg.batch_size:(i + 1) * cfg.batch_size]
+        x, y = self.train_images[idx], self.train_labels[idx]  # (B, 3, 32, 32) uint8, (B,)
+        if cfg.augment:
+            self._gen.manual_seed(cfg.seed * 7_919 + step * 104_729 + 1)
+            x = random_flip(random_crop(x, self._gen, padding=4), self._gen)
+        x = normalize(x, self.mean, self.std)
+        return fastpath.prepare_input(x, self.device, cfg.fast), y
+
+    def lr(self, member: Member, step: int) -> float:
+        """v1 §4.2: 0.1, ÷10 at each milestone; warm-up models start at warmup_lr."""
+        cfg = self.config
+        base = cfg.warmup_lr if member.warmup else cfg.lr
+        return base * 0.1 ** sum(step > m for m in cfg.milestones)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> Iterator[Metrics | Status]:
+        cfg = self.config
+        active = [m for m in self.members if m.status == "running"]
+        for m in active:
+            m.loss_sum = torch.zeros((), device=self.device)
+            m.err_sum = torch.zeros((), device=self.device)
+        yield Status("*", self.step, "running", f"{len(active)} model(s) on {self.device.type}")
+        window_start, window_steps = time.perf_counter(), 0
+        stopped = False
+        try:
+            while self.step < cfg.steps and active:
+                if self._stop.is_set():
+                    stopped = True
+                    break
+                step = self.step + 1
+                x, y = self.batch(step)
+                probing = cfg.probe_every > 0 and (step % cfg.probe_every == 0 or step == 1)
+                for m in active:
+                    self._train_step(m, x, y, step, probing)
+                self.step, window_steps = step, window_steps + 1
+
+                last = step == cfg.steps
+                if step % cfg.log_every == 0 or last or probing:
+                    synchronize(self.device)
+                    now = time.perf_counter()
+                    rate = window_steps * cfg.batch_size / max(now - window_start, 1e-9)
+                    evaluate = step % cfg.eval_every == 0 or last
+                    for m in list(active):
+                        yield from self._log(m, step, rate, evaluate, probing)
+                        if m.status != "running":
+                            active.remove(m)
+                    window_start, window_steps = time.perf_counter(), 0
+                if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and self.run_dir:
+                    self.save()
+        except KeyboardInterrupt:  # a second Ctrl-C: stop now, still keep what was done
+            stopped = True
+        finally:
+            for m in self.members:
+                if m.probe is not None:
+                    m.probe.__exit__(None, None, None)
+                    m.probe = None
+        for m in active:
+            if not stopped:
+                m.status = "done"
+                yield Status(m.name, self.step, "done", "")
+        if self.run_dir:
+            self.save()
+        yield Status("*", self.step, "stopped" if stopped else "done",
+                     f"stopped at step {self.step} of {cfg.steps}" if stopped else "")
+
+    def _train_step(self, m: Member, x: torch.Tensor, y: torch.Tensor, step: int, probing: bool) -> None:
+        lr = self.lr(m, step)
+        for group in m.optimizer.param_groups:
+            group["lr"] = lr
+        if probing:
+            if m.probe is None:
+                m.probe = Probe(m.module).__enter__()
+            m.probe.arm()
+        with fastpath.autocast(self.device, self.config.fast):
+            logits = m.model(x)  # (B, 10)
+            loss = F.cross_entropy(logits.float(), y)
+        m.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if probing:
+            m.probe.before_update()
+        m.optimizer.step()
+        m.loss_sum += loss.detach()
+        m.err_sum += (logits.detach().argmax(dim=1) != y).float().mean()
+
+    def _log(self, m: Member, step: int, rate: float, evaluate: bool, probing: bool):
+        cfg = self.config
+        steps = step - m.history.get("last_logged", 0)
+        loss = m.loss_sum.item() / steps
+        err = m.err_sum.item() / steps
+        m.history["last_logged"] = step
+        m.loss_sum.zero_()
+        m.err_sum.zero_()
+        if not math.isfinite(loss):
+            m.status = "diverged"
+            yield Status(m.name, step, "diverged",
+                         f"{m.name}: the loss became {loss} at step {step}; this model stops, the others go on")
+            return
+        if m.warmup and err < cfg.warmup_until:
+            m.warmup = False  # v1 §4.2: back to lr 0.1 once training error is below 80%
+        probes = m.probe.read(step).to_dict() if probing and m.probe is not None else None
+        test_error = self.evaluate(m) if evaluate else None
+        yield Metrics(m.name, step, step / self.steps_per_epoch, self.lr(m, step), loss, err, rate,
+                      test_error, probes)
+
+    @torch.no_grad()
+    def evaluate(self, m: Member, batch_size: int = 1000) -> float:
+        """Test error (fraction) in eval mode (BN uses its running statistics)."""
+        m.module.eval()
+        wrong = torch.zeros((), device=self.device)
+        with fastpath.autocast(self.device, self.config.fast):
+            for i in range(0, len(self.test_y), batch_size):
+                logits = m.model(self.test_x[i:i + batch_size])
+                wrong += (logits.argmax(dim=1) != self.test_y[i:i + batch_size]).sum()
+        m.module.train()
+        return wrong.item() / len(self.test_y)
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def save(self) -> Path:
+        state = {
+            "config": self.config.to_dict(), "step": self.step, "seed": self.config.seed,
+            "provenance": checkpoint.provenance(),
+            "members": {m.name: {"model": m.module.state_dict(), "optimizer": m.optimizer.state_dict(),
+                                 "status": m.status, "warmup": m.warmup} for m in self.members},
+        }
+        checkpoint.save_atomic(state, self.checkpoint_path)
+        return self.checkpoint_path
+
+    def _load(self, path: Path) -> None:
+        if not path.exists():
+            raise ValueError(f"no checkpoint to resume from at {path}")
+        state = checkpoint.load(path)
+        saved = RunConfig.from_dict(state["config"])
+        for key in ("models", "dataset", "widths", "batch_size", "seed", "train_size"):
+            if getattr(saved, key) != getattr(self.config, key):
+                raise ValueError(f"cannot resume: the checkpoint's {key} is {getattr(saved, key)!r}, "
+                                 f"this run's is {getattr(self.config, key)!r}")
+        for m in self.members:
+            s = state["members"][m.name]
+            m.module.load_state_dict(s["model"])
+            m.optimizer.load_state_dict(s["optimizer"])
+            m.status = "running" if s["status"] == "done" and self.config.steps > state["step"] else s["status"]
+            m.warmup = s["warmup"]
+            m.history["last_logged"] = state["step"]
+        self.step = state["step"]
+
+
+def train(config: RunConfig, **kw) -> Iterator[Metrics | Status]:
+    """Build a Trainer and iterate its events: `for event in train(config): ...`."""
+    return Trainer(config, **kw).run()

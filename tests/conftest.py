@@ -1,0 +1,19 @@
+"""Shared fixtures: small synthetic data so every test runs offline and fast."""
+
+import pytest
+
+from resnet_edu.config import RunConfig
+from resnet_edu.data import make_synthetic
+
+
+@pytest.fixture(scope="session")
+def tiny_data():
+    """(train, test) of the synthetic set, small: 512 + 128 images."""
+    return make_synthetic(n_train=512, n_test=128, seed=0)
+
+
+@pytest.fixture
+def tiny_config():
+    """Two narrow nets, 12 steps of batch 32: a whole run in about a second on a CPU."""
+    return RunConfig(models=("plain8", "resnet8"), dataset="synthetic", widths=(4, 8, 8), batch_size=32,
+                     steps=12, milestones=(8,), log_every=4, eval_every=6, device="cpu", seed=0)

@@ -1,0 +1,162 @@
+"""The lockstep trainer: same batches for all, exact repeats, divergence, checkpoint and resume."""
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from resnet_edu.config import RunConfig, preset
+from resnet_edu.events import Metrics, Status
+from resnet_edu.trainer import Trainer
+
+
+def _metrics(events):
+    return [e for e in events if isinstance(e, Metrics)]
+
+
+def test_run_yields_metrics_for_every_model(tiny_data, tiny_config):
+    events = list(Trainer(tiny_config, data=tiny_data).run())
+    metrics = _metrics(events)
+    assert {m.model for m in metrics} == {"plain8", "resnet8"}
+    assert [m.step for m in metrics if m.model == "plain8"] == [4, 8, 12]
+    evals = [m for m in metrics if m.test_error is not None]
+    assert sorted({m.step for m in evals}) == [12]  # eval_every=6 meets log steps only at 12
+    for m in metrics:
+        assert 0 <= m.train_error <= 1 and math.isfinite(m.train_loss) and m.images_per_s > 0
+    assert events[0] == Status("*", 0, "running", "2 model(s) on cpu")
+    assert isinstance(events[-1], Status) and events[-1].status == "done"
+    # lr follows the schedule: 0.1, then ÷10 after step 8
+    assert [m.lr for m in metrics if m.model == "resnet8"] == pytest.approx([0.1, 0.1, 0.01])
+
+
+def test_all_models_see_identical_batches(tiny_data, tiny_config):
+    trainer = Trainer(tiny_config, data=tiny_data)
+    seen = {}
+    for m in trainer.members:
+        original = m.model.forward
+
+        def spy(x, name=m.name, original=original):
+            seen.setdefault(name, []).append(x.detach().clone())
+            return original(x)
+        m.model.forward = spy
+    list(trainer.run())
+    a, b = seen["plain8"], seen["resnet8"]
+    assert len(a) == len(b) >= 12
+    for xa, xb in zip(a, b):
+        assert torch.equal(xa, xb)
+    # ... and the batches differ from step to step (augmentation and order move on).
+    assert not torch.equal(a[0], a[1])
+
+
+def test_batches_are_a_pure_function_of_seed_and_step(tiny_data, tiny_config):
+    t1, t2 = Trainer(tiny_config, data=tiny_data), Trainer(tiny_config, data=tiny_data)
+    for step in (1, 5, 17, 40):  # 40 is in a later epoch
+        x1, y1 = t1.batch(step)
+        x2, y2 = t2.batch(step)
+        assert torch.equal(x1, x2) and torch.equal(y1, y2)
+    other = Trainer(dataclasses.replace(tiny_config, seed=1), data=tiny_data)
+    assert not torch.equal(other.batch(1)[0], t1.batch(1)[0])
+
+
+def test_seeded_runs_repeat_exactly_on_cpu(tiny_data, tiny_config):
+    a = _metrics(Trainer(tiny_config, data=tiny_data).run())
+    b = _metrics(Trainer(tiny_config, data=tiny_data).run())
+    assert [(m.model, m.step, m.train_loss, m.test_error) for m in a] == \
+           [(m.model, m.step, m.train_loss, m.test_error) for m in b]
+
+
+def test_divergence_stops_one_model_and_the_others_go_on(tiny_data, tiny_config):
+    trainer = Trainer(dataclasses.replace(tiny_config, steps=12), data=tiny_data)
+    bad = trainer.members[0]
+    with torch.no_grad():  # poison plain8: its loss becomes NaN at once
+        bad.module.fc.weight.fill_(float("nan"))
+    events = list(trainer.run())
+    diverged = [e for e in events if isinstance(e, Status) and e.status == "diverged"]
+    assert [e.model for e in diverged] == ["plain8"]
+    assert "plain8" in diverged[0].message and "others go on" in diverged[0].message
+    assert [m.step for m in _metrics(events) if m.model == "resnet8"] == [4, 8, 12]
+    assert not any(m.model == "plain8" for m in _metrics(events))
+    assert events[-1].status == "done"
+
+
+def test_stop_saves_and_resume_continues_exactly(tiny_data, tiny_config, tmp_path):
+    full = _metrics(Trainer(tiny_config, data=tiny_data).run())
+
+    first = Trainer(tiny_config, data=tiny_data, run_dir=tmp_path)
+    events = []
+    for e in first.run():
+        events.append(e)
+        if isinstance(e, Metrics) and e.step == 8 and e.model == "resnet8":
+            first.request_stop()
+    assert events[-1].status == "stopped" and first.step == 8
+    assert (tmp_path / "checkpoint.pt").exists()
+
+    second = Trainer(tiny_config, data=tiny_data, run_dir=tmp_path, resume=True)
+    assert second.step == 8
+    rest = _metrics(second.run())
+    assert [m.step for m in rest if m.model == "resnet8"] == [12]
+    want = {(m.model, m.step): m.train_loss for m in full}
+    for m in rest:
+        assert m.train_loss == pytest.approx(want[(m.model, m.step)], rel=1e-6)
+
+
+def test_checkpoint_records_config_seed_and_provenance(tiny_data, tiny_config, tmp_path):
+    list(Trainer(tiny_config, data=tiny_data, run_dir=tmp_path).run())
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert RunConfig.from_dict(state["config"]) == tiny_config
+    assert state["seed"] == 0 and state["step"] == 12
+    assert state["provenance"]["torch"] == torch.__version__
+    assert set(state["members"]) == {"plain8", "resnet8"}
+    assert not list(tmp_path.glob("*.tmp"))  # atomic: no temporary file left
+
+
+def test_resume_refuses_a_different_run(tiny_data, tiny_config, tmp_path):
+    list(Trainer(tiny_config, data=tiny_data, run_dir=tmp_path).run())
+    with pytest.raises(ValueError, match="cannot resume"):
+        Trainer(dataclasses.replace(tiny_config, seed=3), data=tiny_data, run_dir=tmp_path, resume=True)
+
+
+def test_warmup_until_training_error_below_threshold(tiny_data, tiny_config):
+    cfg = dataclasses.replace(tiny_config, warmup_lr=0.01, warmup_until=0.0, warmup_min_depth=8)
+    metrics = _metrics(Trainer(cfg, data=tiny_data).run())
+    assert all(m.lr == pytest.approx(0.01 if m.step <= 8 else 0.001) for m in metrics)  # never reaches 0 error
+    cfg = dataclasses.replace(tiny_config, warmup_lr=0.01, warmup_until=1.01)
+    metrics = _metrics(Trainer(cfg, data=tiny_data).run())
+    assert [m.lr for m in metrics if m.model == "plain8"] == pytest.approx([0.1, 0.1, 0.01])  # ended at first log
+    # warmup_min_depth: only deep nets warm up (the paper: ResNet-110).
+    trainer = Trainer(dataclasses.replace(tiny_config, warmup_lr=0.01, warmup_min_depth=110), data=tiny_data)
+    assert not any(m.warmup for m in trainer.members)
+
+
+def test_probes_arrive_in_metrics(tiny_data, tiny_config):
+    cfg = dataclasses.replace(tiny_config, probe_every=4)
+    metrics = _metrics(Trainer(cfg, data=tiny_data).run())
+    probed = [m for m in metrics if m.probes]
+    assert {m.step for m in probed} >= {1, 4, 8, 12}
+    p = probed[-1].probes
+    assert len(p["unit_output_grad_norm"]) == 3 and len(p["layer_response_std"]) == 6
+    assert all(math.isfinite(v) for v in p["layer_update_to_data"])
+
+
+def test_presets_and_validation():
+    quick = preset("quick")
+    assert quick.preset == "quick" and quick.warmup_lr == 0.01
+    paper = preset("paper")
+    assert (paper.batch_size, paper.lr, paper.milestones, paper.steps, paper.momentum, paper.weight_decay) \
+        == (128, 0.1, (32_000, 48_000), 64_000, 0.9, 1e-4)
+    assert paper.warmup_min_depth == 110
+    with pytest.raises(ValueError, match="allowed: quick, classroom, paper"):
+        preset("fastest")
+    with pytest.raises(ValueError, match="6n\\+2"):
+        preset("quick", models=("plain21",))
+    with pytest.raises(ValueError, match="synthetic"):
+        preset("quick", dataset="imagenet")
+    assert RunConfig.from_dict(quick.to_dict()) == quick
+
+
+def test_model_entries_carry_options(tiny_data, tiny_config):
+    cfg = dataclasses.replace(tiny_config, models=("resnet8:shortcut=B", "resnet8:design=full_preact"))
+    trainer = Trainer(cfg, data=tiny_data)
+    assert trainer.members[0].module.stage2[0].shortcut.__class__.__name__ == "Projection"
+    assert trainer.members[1].module.head_bn is not None
