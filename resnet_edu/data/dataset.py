@@ -7,6 +7,7 @@ are 150 MiB as uint8, 600 MiB as float32, so we normalise per batch instead.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,9 +113,16 @@ def load_dataset(name: str, data_dir: str | os.PathLike[str] | None = None,
             raise ValueError("load_dataset('cifar10') needs data_dir, the folder holding cifar-10-batches-py")
         return load_cifar10(data_dir, download=download, **kw)  # type: ignore[arg-type]
     if name == "synthetic":
-        from .synthetic import make_synthetic
-        return make_synthetic(**kw)  # type: ignore[arg-type]
+        # Deterministic in its arguments and ~12k images to render: a server training many
+        # runs (the app's job runner) renders each set once, not once per run.
+        return _synthetic_cached(tuple(sorted(kw.items())))
     raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+@functools.lru_cache(maxsize=2)
+def _synthetic_cached(kw: tuple) -> tuple[Split, Split]:
+    from .synthetic import make_synthetic
+    return make_synthetic(**dict(kw))  # type: ignore[arg-type]
 
 
 def dataset_mean_std(name: str) -> tuple[Channels, Channels]:
