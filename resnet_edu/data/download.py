@@ -53,8 +53,10 @@ def download_cifar10(data_dir: str | os.PathLike[str], url: str = CIFAR10_URL, m
         backoff: seconds before the first retry; doubles each retry.
 
     Nothing is fetched when the extracted folder is complete, and the archive is not
-    fetched again when it is on disk with the right MD5. Raises DataUnavailable (with
-    how to get the data another way) when every attempt fails.
+    fetched again when it is on disk with the right MD5. Raises DataUnavailable (its
+    message says how to get the data another way) when every attempt fails, and
+    DataCorrupt (a DataUnavailable) when the archive keeps failing its MD5 or holds
+    members outside cifar-10-batches-py/.
     """
     data_dir = Path(data_dir)
     if (found := find_batches_dir(data_dir)) is not None:
