@@ -1,9 +1,11 @@
 """Loading: a trained model comes back from a run's checkpoint identical, in eval mode."""
 
+import dataclasses
+
 import pytest
 import torch
 
-from resnet_edu.analysis.loading import (eval_tensors, evaluate, find_trained, has_trained, load_trained,
+from resnet_edu.analysis.loading import (config_to_train, eval_tensors, evaluate, find_trained, has_trained, load_trained,
                                          trained_entries)
 from resnet_edu.runs import RunStore
 from resnet_edu.trainer import Trainer
@@ -18,6 +20,7 @@ def one_thread():
 
 
 def test_load_trained_rebuilds_the_checkpointed_models(tmp_path, tiny_data, tiny_config):
+    tiny_config = dataclasses.replace(tiny_config, steps=2, log_every=1, eval_every=2, milestones=())
     store = RunStore(tmp_path / "runs")
     assert find_trained(store.root, "resnet8") is None
     run_id = store.create(tiny_config)
@@ -42,3 +45,10 @@ def test_load_trained_rebuilds_the_checkpointed_models(tmp_path, tiny_data, tiny
         load_trained(run_dir, "resnet56")
     with pytest.raises(FileNotFoundError, match="train a run first"):
         load_trained(tmp_path / "nothing", "resnet8")
+
+
+def test_config_to_train_offers_the_twin():
+    assert config_to_train("resnet20").models == ("plain20", "resnet20")
+    assert config_to_train("plain38:span=3").models == ("plain38:span=3", "resnet38:span=3")
+    assert config_to_train("resnet56:shortcut=B").models == ("resnet56:shortcut=B",)
+    assert config_to_train("resnet20", "classroom").preset == "classroom"

@@ -101,3 +101,18 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
         return loss.item() / len(y), wrong.item() / len(y)
     finally:
         model.train(was_training)
+
+
+def config_to_train(entry: str, preset: str = "quick", with_twin: bool = True, **overrides) -> RunConfig:
+    """The run a page can offer when `has_trained` says no: `entry` (and its plain/residual twin).
+
+    config_to_train("resnet20") -> preset "quick" with models ("plain20", "resnet20").
+    """
+    from ..config import preset as make_preset
+    name, sep, opts = entry.partition(":")
+    models = (entry,)
+    # A twin only where "plain" means the same net without shortcuts (no shortcut/variant options).
+    if with_twin and name.startswith(("plain", "resnet")) and "shortcut=" not in opts and "variant=" not in opts:
+        twin = name.replace("plain", "resnet", 1) if name.startswith("plain") else name.replace("resnet", "plain", 1)
+        models = tuple(sorted((entry, twin + sep + opts), key=lambda e: not e.startswith("plain")))
+    return make_preset(preset, models=models, **overrides)
