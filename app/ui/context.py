@@ -1,0 +1,102 @@
+"""What every page shares: the one job runner, the run store, the data folder, the URL state.
+
+Environment (documented in app/README.md):
+    RESNET_EDU_RUNS_DIR   the run store (default: data/runs under the repository)
+    RESNET_EDU_DATA_DIR   where CIFAR-10 lives or is downloaded to (default: data/)
+    RESNET_EDU_TEST_TINY  1: add a "tiny" preset (a few steps, narrow nets) for tests
+    RESNET_EDU_TINY_STEPS steps of that tiny preset (default 12)
+"""
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from resnet_edu.config import PRESETS, RunConfig, preset
+from resnet_edu.data import find_batches_dir
+from resnet_edu.device import device_label, pick_device
+from resnet_edu.jobs import JobRunner
+from resnet_edu.runs import RunStore
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE_OBJECTS: dict = {}  # url path -> st.Page, set by the router on every run (for st.page_link)
+
+
+def runs_dir() -> Path:
+    return Path(os.environ.get("RESNET_EDU_RUNS_DIR") or ROOT / "data" / "runs")
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("RESNET_EDU_DATA_DIR") or ROOT / "data")
+
+
+def tiny_mode() -> bool:
+    return os.environ.get("RESNET_EDU_TEST_TINY", "") not in ("", "0", "false")
+
+
+@st.cache_resource(show_spinner=False)
+def _runner(root: str) -> JobRunner:
+    # One per server process and runs folder: every session and tab shares it.
+    return JobRunner(RunStore(root), max_parallel=1)
+
+
+def runner() -> JobRunner:
+    return _runner(str(runs_dir()))
+
+
+def store() -> RunStore:
+    return runner().store
+
+
+@st.cache_resource(show_spinner=False)
+def device_type() -> tuple[str, str]:
+    device = pick_device("auto")
+    return device.type, device_label(device)
+
+
+def cifar_present() -> bool:
+    return find_batches_dir(data_dir()) is not None
+
+
+def preset_names() -> list[str]:
+    return (["tiny"] if tiny_mode() else []) + list(PRESETS)
+
+
+def make_config(preset_name: str, models: tuple[str, ...], dataset: str, seed: int = 0,
+                probe_every: int = 0) -> RunConfig:
+    """A validated config for the lab pages (ValueError with one line when it cannot run)."""
+    common = dict(models=tuple(models), dataset=dataset, data_dir=str(data_dir()), seed=seed)
+    if preset_name == "tiny":
+        steps = int(os.environ.get("RESNET_EDU_TINY_STEPS", "12"))
+        config = preset("quick", widths=(4, 8, 8), train_size=256, test_size=64, batch_size=32, steps=steps,
+                        milestones=(), warmup_lr=None, log_every=2, eval_every=4, device="cpu",
+                        **common)
+        config = RunConfig.from_dict({**config.to_dict(), "preset": "tiny",
+                                      "probe_every": 2 if probe_every else 0})
+    else:
+        config = preset(preset_name, **common)
+        if probe_every:
+            config = RunConfig.from_dict({**config.to_dict(), "probe_every": max(config.log_every, 1) * 4})
+    config.validate()
+    return config
+
+
+# -- the URL holds the view: page, models, preset, dataset, language, runs ---------------------
+def url_get(name: str, default: str = "") -> str:
+    return st.query_params.get(name, default)
+
+
+def url_list(name: str, default: list[str]) -> list[str]:
+    """A list in the URL, ';'-separated (model entries hold commas: 'resnet56:shortcut=B,span=3')."""
+    raw = st.query_params.get(name, "")
+    return [v for v in raw.split(";") if v] or list(default)
+
+
+def url_set(**values) -> None:
+    for key, value in values.items():
+        text = ";".join(value) if isinstance(value, (list, tuple)) else str(value)
+        if text:
+            if st.query_params.get(key) != text:
+                st.query_params[key] = text
+        elif key in st.query_params:
+            del st.query_params[key]

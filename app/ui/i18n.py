@@ -1,0 +1,60 @@
+"""Every UI string goes through `t(key)`: one catalog per language, app/i18n/<lang>.json.
+
+Language: ?lang= in the URL, else the browser's locale (st.context.locale), else English.
+The sidebar toggle writes ?lang=, so a shared link opens in the same language.
+"""
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "i18n"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    return json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def detect_language() -> str:
+    lang = st.query_params.get("lang", "")
+    if lang in LANGUAGES:
+        return lang
+    if "lang" in st.session_state:
+        return st.session_state["lang"]
+    locale = (getattr(st.context, "locale", None) or "").lower()
+    return "zh" if locale.startswith("zh") else "en"
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "en")
+
+
+def t(key: str, **fmt) -> str:
+    """The string for `key` in the current language (English if missing; the key if both are)."""
+    text = catalog(lang()).get(key) or catalog("en").get(key) or key
+    return text.format(**fmt) if fmt else text
+
+
+def language_toggle() -> None:
+    """Sidebar control; the choice goes into the session and the URL."""
+    current = detect_language()
+    st.session_state["lang"] = current
+    choice = st.sidebar.segmented_control(
+        "🌐", options=list(LANGUAGES), format_func=LANGUAGES.get, default=current,
+        key=f"lang_toggle_{current}", label_visibility="collapsed")
+    if choice and choice != current:
+        st.session_state["lang"] = choice
+        st.query_params["lang"] = choice
+        st.rerun()
+    if st.query_params.get("lang") != current:
+        st.query_params["lang"] = current
+
+
+def formatter(label, options) -> "callable":
+    """A widget's format_func with every label translated now (it may be called outside this run)."""
+    labels = {option: label(option) for option in options}
+    return lambda option: labels.get(option, str(option))

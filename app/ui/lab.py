@@ -1,0 +1,69 @@
+"""A lab: pick models, data, preset and seeds; see the ETA; predict; start; watch it live.
+
+Pressing start queues one run per seed (each run trains all chosen models in lockstep on
+the same batches). The group's run ids go into the session and the URL (?runs=), so a
+widget click, a reload or a second browser shows the same runs.
+"""
+
+import streamlit as st
+
+from resnet_edu import plots
+
+from . import context, controls, live
+from .i18n import formatter, t
+
+
+def model_picker(key: str, choices: list[str], defaults: list[str]) -> list[str]:
+    wanted = context.url_list("models", defaults)
+    choices = list(dict.fromkeys(choices + [m for m in wanted if m not in choices]))
+    return st.multiselect(t("lab.models"), choices, default=[m for m in wanted if m in choices],
+                          format_func=plots.model_label, key=f"{key}_models")
+
+
+def lab(key: str, models: list[str], view: str = "errors", predict: bool = True) -> None:
+    """Everything below the page's own model controls."""
+    c1, c2, c3 = st.columns([3, 2, 1])
+    with c1:
+        dataset = controls.dataset_picker(key)
+    with c2:
+        preset_name = controls.preset_picker(key)
+    with c3:
+        seeds = controls.seeds_input(key)
+
+    configs, problem = [], None
+    if not models:
+        problem = t("lab.no_models")
+    else:
+        try:
+            configs = [context.make_config(preset_name, tuple(models), dataset, seed=s,
+                                           probe_every=int(view == "gradients")) for s in range(seeds)]
+        except ValueError as err:
+            problem = str(err)
+    if problem:
+        st.error(problem, icon="⚠️")
+    else:
+        controls.show_eta(configs)
+
+    predicted = None
+    if predict and len(models) >= 2:
+        predicted = st.radio(t("predict.question"), models + ["?"], index=None, horizontal=True,
+                             format_func=formatter(lambda m: t("predict.unsure") if m == "?" else plots.model_label(m),
+                                                     models + ["?"]),
+                             key=f"{key}_predict")
+    if st.button(t("lab.start"), type="primary", icon="🚀", disabled=not configs, key=f"{key}_start"):
+        ids = [context.runner().submit(c, label=f"{key}: {', '.join(models)} seed {c.seed}") for c in configs]
+        st.session_state[f"{key}_group"] = ids
+        st.session_state[f"{key}_predicted"] = predicted
+    context.url_set(models=models, preset=preset_name, dataset=dataset, seeds=seeds)
+
+    group = st.session_state.get(f"{key}_group") or context.url_list("runs", [])
+    if not group:
+        watched = live.watch_active(key)
+        if watched:
+            st.session_state[f"{key}_group"] = group = watched
+    if group:
+        context.url_set(runs=group)
+        st.divider()
+        live.show_group(group, view, st.session_state.get(f"{key}_predicted"))
+    else:
+        st.caption(t("lab.nothing_yet"))

@@ -1,0 +1,168 @@
+"""The live view of a group of runs: status, stop / resume, curves. Polls the run store.
+
+`show_group` is called from a page's body (never from inside another fragment), so its
+`st.fragment(run_every=...)` timer stays top-level. It polls only while a run is queued or
+training; when the last one ends it reruns the page once, which turns the timer off.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from resnet_edu import plots
+from resnet_edu.runs import ACTIVE
+
+from . import context
+from .charts import chart
+from .i18n import t
+
+POLL_SECONDS = 1.5
+
+
+def show_group(run_ids: list[str], view: str = "errors", predicted: str | None = None) -> None:
+    store = context.store()
+    ids = [r for r in run_ids if store.exists(r)]
+    if len(ids) < len(run_ids):
+        st.warning(t("live.missing"))
+    if not ids:
+        return
+    active = any(store.status(r).get("status") in ACTIVE for r in ids)
+    st.fragment(_group_body, run_every=POLL_SECONDS if active else None)(tuple(ids), view, predicted)
+
+
+def run_frames(ids) -> tuple[pd.DataFrame, dict]:
+    """All metrics of `ids` in one table, and each run's raw events."""
+    store, frames, events = context.store(), [], {}
+    for rid in ids:
+        events[rid] = store.metrics(rid)
+        frames.append(plots.metrics_frame(events[rid], run_id=rid, seed=store.config(rid).seed))
+    return pd.concat(frames, ignore_index=True) if frames else plots.metrics_frame([]), events
+
+
+def _group_body(ids: tuple[str, ...], view: str, predicted: str | None) -> None:
+    store, runner = context.store(), context.runner()
+    statuses = {rid: store.status(rid) for rid in ids}
+    configs = {rid: store.config(rid) for rid in ids}
+    active = any(s.get("status") in ACTIVE for s in statuses.values())
+    for rid in ids:
+        status_row(rid, statuses[rid], configs[rid])
+    if any(c.dataset == "synthetic" for c in configs.values()):
+        st.caption(t("data.synthetic_tag"))
+
+    df, events = run_frames(ids)
+    for rid in ids:
+        for e in events[rid]:
+            if e.get("kind") == "status" and e.get("status") == "diverged":
+                st.warning(t("live.diverged", message=e.get("message", "")), icon="⚠️")
+    models = list(configs[ids[0]].models)
+    labels = {m: plots.model_label(m) for m in models}
+    if df.empty:
+        st.info(t("live.waiting"))
+    else:
+        error_charts(df, models, labels)
+        if view == "gradients":
+            gradient_charts(events[ids[0]], labels)
+
+    if not active and predicted and not df.empty:
+        reveal(df, predicted, labels)
+    key = "live_was_active_" + "_".join(ids)
+    if st.session_state.get(key) and not active:
+        st.session_state[key] = False
+        st.rerun(scope="app")  # the last run ended: redraw the page once, without a timer
+    st.session_state[key] = active
+
+
+def status_row(rid: str, status: dict, config) -> None:
+    runner = context.runner()
+    state, step, steps = status.get("status", "unknown"), status.get("step", 0), config.steps
+    cols = st.columns([5, 2, 2])
+    with cols[0]:
+        seed = t("live.seed", seed=config.seed)
+        position = runner.queue_position(rid)
+        where = t("live.queued_at", n=position + 1) if position is not None else t(f"status.{state}")
+        st.progress(min(1.0, step / max(steps, 1)),
+                    text=f"**{', '.join(map(plots.model_label, config.models))}** · {seed} · {where} · "
+                         f"{t('live.step', step=f'{step:,}', steps=f'{steps:,}')}")
+    message = status.get("message", "")
+    if state == "failed":
+        st.error(t("live.failed", message=message), icon="⚠️")
+    elif state == "interrupted":
+        st.warning(t("live.interrupted"), icon="⏸️")
+    with cols[1]:
+        if state in ACTIVE and st.button(t("live.stop"), key=f"stop_{rid}", icon="⏹️"):
+            runner.stop(rid)
+            st.rerun(scope="fragment")
+    with cols[2]:
+        if state in ("stopped", "interrupted") and st.button(t("live.resume"), key=f"resume_{rid}", icon="▶️"):
+            try:
+                runner.resume(rid)
+            except ValueError as err:
+                st.error(str(err))
+            else:
+                st.rerun()
+
+
+def error_charts(df: pd.DataFrame, models: list[str], labels: dict) -> None:
+    left, right = st.columns(2)
+    with left:
+        fig = plots.error_figure(plots.seed_bands(df, "train_error"), t("chart.train_error"),
+                                 t("chart.step"), t("chart.error_pct"), models, labels)
+        chart(fig, "train_error", key="train_error_chart")
+    with right:
+        fig = plots.error_figure(plots.seed_bands(df, "test_error"), t("chart.test_error"),
+                                 t("chart.step"), t("chart.error_pct"), models, labels)
+        chart(fig, "test_error", key="test_error_chart")
+
+
+def gradient_charts(events: list[dict], labels: dict) -> None:
+    series = plots.probe_series(events)
+    if not series:
+        st.info(t("grad.no_probes"))
+        return
+    cols = st.columns(len(series))
+    for col, (model, records) in zip(cols, series.items()):
+        with col:
+            fig = plots.gradient_heatmap(records, labels.get(model, model), t("chart.step"), t("chart.unit"))
+            chart(fig, "grad_heatmap", key=f"heat_{model}")
+    latest = {m: r[-1] for m, r in series.items()}
+    left, right = st.columns(2)
+    with left:
+        fig = plots.depth_profile_figure(latest, "layer_response_std", t("chart.response_std"),
+                                         t("chart.layer"), "std", labels=labels)
+        chart(fig, "response_std", key="response_std_chart")
+    with right:
+        fig = plots.depth_profile_figure(latest, "unit_output_grad_norm", t("chart.grad_norm"),
+                                         t("chart.unit"), "‖∂E/∂x‖", log_y=True, labels=labels)
+        chart(fig, "grad_norm", key="grad_norm_chart")
+    left, right = st.columns(2)
+    with left:
+        fig = plots.depth_profile_figure(latest, "layer_grad_to_data", t("chart.grad_to_data"),
+                                         t("chart.layer"), "‖∇W‖/‖W‖", log_y=True, labels=labels)
+        chart(fig, "grad_to_data", key="grad_to_data_chart")
+    with right:
+        fig = plots.depth_profile_figure(latest, "layer_update_to_data", t("chart.update_to_data"),
+                                         t("chart.layer"), "‖ΔW‖/‖W‖", log_y=True, labels=labels)
+        chart(fig, "update_to_data", key="update_to_data_chart")
+
+
+def reveal(df: pd.DataFrame, predicted: str, labels: dict) -> None:
+    finals = plots.final_values(df, "train_error")
+    if not finals:
+        return
+    best = min(finals, key=finals.get)
+    summary = ", ".join(f"{labels.get(m, m)} {v:.1f}%" for m, v in finals.items())
+    if predicted == best:
+        st.success(t("predict.right", model=labels.get(best, best), summary=summary), icon="🎯")
+    else:
+        guess = t("predict.unsure") if predicted == "?" else labels.get(predicted, predicted)
+        st.info(t("predict.reveal", guess=guess, model=labels.get(best, best), summary=summary), icon="🔎")
+
+
+def watch_active(view: str) -> list[str] | None:
+    """Runs in progress anywhere on this server, with a button to watch them (a closed tab's run)."""
+    active = [r for r in context.store().list() if r.status in ACTIVE]
+    if not active:
+        return None
+    st.info(t("live.others_running", n=len(active)))
+    if st.button(t("live.watch"), key=f"watch_{view}"):
+        return [r.run_id for r in active]
+    return None

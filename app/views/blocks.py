@@ -1,0 +1,69 @@
+"""Block explorer: a unit's diagram, equation, real source code, parameter and FLOP counts."""
+
+import inspect
+
+import pandas as pd
+import streamlit as st
+
+from resnet_edu.config import model_spec
+from resnet_edu.diagrams import unit_dot
+from resnet_edu.models import DESIGNS, BasicBlock, ResidualUnit, count_macs, count_params
+
+from ui.i18n import formatter, t
+
+EQUATIONS = {
+    "original": r"x_{l+1} = \mathrm{ReLU}\big(x_l + \mathcal{F}(x_l)\big)",
+    "bn_after_add": r"x_{l+1} = \mathrm{ReLU}\big(\mathrm{BN}(x_l + \mathcal{F}(x_l))\big)",
+    "relu_before_add": r"x_{l+1} = x_l + \mathrm{ReLU}\big(\mathcal{F}(x_l)\big)",
+    "relu_preact": r"x_{l+1} = x_l + \mathcal{F}(x_l),\quad \mathcal{F} = \mathrm{BN}\circ W\circ\mathrm{ReLU}\circ\ldots",
+    "full_preact": r"x_{l+1} = x_l + \mathcal{F}(x_l),\quad \mathcal{F} = W\circ\mathrm{ReLU}\circ\mathrm{BN}\circ\ldots",
+}
+PLAIN_EQUATION = r"x_{l+1} = \mathrm{ReLU}\big(\mathcal{F}(x_l)\big)"
+
+
+@st.cache_data(show_spinner=False)
+def counts(entry: str) -> tuple[int, int]:
+    model = model_spec(entry).build()
+    return count_params(model), count_macs(model)
+
+
+def render() -> None:
+    st.title(t("blocks.title"))
+    st.markdown(t("blocks.intro"))
+    c1, c2, c3 = st.columns(3)
+    design = c1.selectbox(t("residual.design"), DESIGNS, format_func=formatter(lambda d: t(f"design.{d}"), DESIGNS), key="blocks_design")
+    shortcut = c2.radio(t("blocks.shortcut"), ["none", "A", "B", "C"], horizontal=True,
+                        format_func=formatter(lambda o: t("blocks.plain") if o == "none" else t(f"shortcut.{o}"),
+                                               ["none", "A", "B", "C"]),
+                        key="blocks_shortcut")
+    depth = c3.selectbox(t("blocks.depth"), [20, 32, 44, 56, 110], index=3, key="blocks_depth")
+    plain = shortcut == "none"
+    short = None if plain else shortcut
+
+    left, right = st.columns([2, 3])
+    with left:
+        st.graphviz_chart(unit_dot(design, short, channels=16), width="stretch")
+        st.caption(t("blocks.diagram_caption"))
+    with right:
+        st.markdown(f"**{t('blocks.equation')}**")
+        st.latex(PLAIN_EQUATION if plain else EQUATIONS[design])
+        if plain:
+            st.caption(t("blocks.plain_note"))
+        cls = BasicBlock if design == "original" else ResidualUnit
+        st.markdown(f"**{t('blocks.source', name=cls.__name__)}**")
+        st.code(inspect.getsource(cls.forward), language="python")
+
+    st.subheader(t("blocks.counts_title", depth=depth))
+    opts = [f"shortcut={shortcut}"] * (shortcut not in ("A", "none")) + [f"design={design}"] * (design != "original")
+    residual_entry = f"resnet{depth}" + (":" + ",".join(opts) if opts else "")
+    plain_entry = f"plain{depth}" + (f":design={design}" if design != "original" else "")
+    rows = []
+    for label, entry in ((t("blocks.plain_net"), plain_entry), (t("blocks.residual_net"), residual_entry)):
+        try:
+            params, macs = counts(entry)
+            rows.append({t("blocks.net"): label, t("blocks.entry"): entry, t("blocks.params"): f"{params:,}",
+                         t("blocks.macs"): f"{macs / 1e6:,.1f} M"})
+        except ValueError as err:
+            st.error(str(err), icon="⚠️")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("blocks.counts_note"))

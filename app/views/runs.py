@@ -1,0 +1,109 @@
+"""Runs: every recorded run; compare, replay, export, delete, stop or resume."""
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from resnet_edu import export, plots
+from resnet_edu.runs import ACTIVE
+
+from ui import context, live
+from ui.charts import chart
+from ui.i18n import formatter, t
+
+
+def render() -> None:
+    st.title(t("runs.title"))
+    st.caption(t("runs.where", path=str(context.runs_dir())))
+    store = context.store()
+    infos = store.list()
+    if not infos:
+        st.info(t("runs.empty"))
+        return
+    table = pd.DataFrame([{
+        t("runs.col_id"): r.run_id, t("runs.col_models"): ", ".join(map(plots.model_label, r.config.models)),
+        t("runs.col_data"): t(f"data.{r.config.dataset}"), t("runs.col_preset"): r.config.preset,
+        t("runs.col_seed"): r.config.seed, t("runs.col_status"): t(f"status.{r.status}"),
+        t("runs.col_step"): f"{r.step:,} / {r.config.steps:,}",
+        t("runs.col_created"): time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))} for r in infos])
+    st.dataframe(table, hide_index=True, width="stretch")
+
+    ids = [r.run_id for r in infos]
+    wanted = [r for r in context.url_list("runs", ids[:1]) if r in ids]
+    chosen = st.multiselect(t("runs.compare"), ids, default=wanted, key="runs_chosen")
+    context.url_set(runs=chosen)
+    if not chosen:
+        return
+    if any(store.status(r).get("status") in ACTIVE for r in chosen):
+        live.show_group(chosen, "errors")  # still training: the live view, polling
+    else:
+        replay(chosen)
+    for rid in chosen:
+        with st.expander(t("runs.manage", run=rid)):
+            manage(rid)
+
+
+def replay(ids: list[str]) -> None:
+    df, _ = live.run_frames(ids)
+    if df.empty:
+        st.info(t("live.waiting"))
+        return
+    # Several runs on one chart: a curve per (run, model) unless they are seeds of one config.
+    configs = {rid: context.store().config(rid) for rid in ids}
+    same_config = len({(c.models, c.preset, c.dataset, c.steps) for c in configs.values()}) == 1
+    if not same_config:
+        df = df.assign(model=df["run_id"].str.slice(0, 15) + " · " + df["model"])
+    metric = st.radio(t("runs.metric"), ["train_error", "test_error"], horizontal=True,
+                      format_func=formatter(lambda m: t(f"chart.{m}"), ["train_error", "test_error"]), key="runs_metric")
+    mode = st.radio(t("runs.replay_mode"), ["animate", "all"], horizontal=True,
+                    format_func=formatter(lambda m: t(f"runs.mode_{m}"), ["animate", "all"]), key="runs_mode")
+    labels = {m: plots.model_label(m) if " · " not in m else m.split(" · ")[0] + " · " +
+              plots.model_label(m.split(" · ")[1]) for m in df["model"].unique()}
+    if any(c.dataset == "synthetic" for c in configs.values()):
+        st.caption(t("data.synthetic_tag"))
+    if mode == "animate":
+        fig = plots.replay_figure(df, metric, t(f"chart.{metric}"), t("chart.step"), t("chart.error_pct"),
+                                  labels=labels)
+        chart(fig, "replay", key="replay_chart")
+    else:
+        fig = plots.error_figure(plots.seed_bands(df, metric), t(f"chart.{metric}"), t("chart.step"),
+                                 t("chart.error_pct"), labels=labels)
+        chart(fig, metric, key="compare_chart")
+
+
+def manage(rid: str) -> None:
+    store, runner = context.store(), context.runner()
+    config, status, events = store.config(rid), store.status(rid), store.metrics(rid)
+    state = status.get("status", "unknown")
+    st.write(t("runs.status_line", status=t(f"status.{state}"), step=status.get("step", 0), steps=config.steps))
+    if status.get("message"):
+        (st.error if state == "failed" else st.caption)(status["message"])
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(t("runs.export_json"), export.run_json(rid, config, status, events),
+                       file_name=f"{rid}.json", mime="application/json", key=f"json_{rid}")
+    c2.download_button(t("runs.export_csv"), export.metrics_csv(events), file_name=f"{rid}.csv",
+                       mime="text/csv", key=f"csv_{rid}")
+    c3.download_button(t("runs.export_cell"), export.notebook_cell(config), file_name=f"{rid}.py",
+                       mime="text/x-python", key=f"cell_{rid}")
+    st.code(export.notebook_cell(config), language="python")
+    c1, c2, c3 = st.columns(3)
+    if state in ACTIVE and c1.button(t("live.stop"), key=f"runs_stop_{rid}", icon="⏹️"):
+        runner.stop(rid)
+        st.rerun()
+    if state in ("stopped", "interrupted", "failed") and c1.button(t("live.resume"), key=f"runs_resume_{rid}",
+                                                                  icon="▶️"):
+        try:
+            runner.resume(rid)
+            st.rerun()
+        except ValueError as err:
+            st.error(str(err))
+    if state not in ACTIVE:
+        sure = c2.checkbox(t("runs.delete_sure"), key=f"sure_{rid}")
+        if c3.button(t("runs.delete"), key=f"delete_{rid}", icon="🗑️", disabled=not sure):
+            store.delete(rid)
+            st.query_params.pop("runs", None)
+            st.session_state.pop("runs_chosen", None)
+            st.rerun()
+    else:
+        c2.caption(t("runs.delete_running"))

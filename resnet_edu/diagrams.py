@@ -1,0 +1,60 @@
+"""A residual unit drawn from the module itself: Graphviz DOT for the app and the lessons.
+
+The boxes are read off a built `ResidualUnit` (its branch, then what follows the
+addition), so the picture cannot disagree with the code it shows.
+"""
+
+import torch.nn as nn
+
+from .models import ResidualUnit
+
+SHORTCUT_TEXT = {
+    None: None,
+    "A": "identity x\\n(zero-padded where the shape changes)",
+    "B": "identity x\\n(1×1 projection where the shape changes)",
+    "C": "1×1 projection W_s x\\n(on every unit)",
+}
+
+
+def _box(module: nn.Module) -> str:
+    if isinstance(module, nn.Conv2d):
+        k = module.kernel_size[0]
+        return f"conv {k}×{k}, {module.out_channels}"
+    if isinstance(module, nn.BatchNorm2d):
+        return "BN"
+    if isinstance(module, nn.ReLU):
+        return "ReLU"
+    return type(module).__name__
+
+
+def unit_dot(design: str = "original", shortcut: str | None = "A", channels: int = 16,
+             stride: int = 1, in_channels: int | None = None) -> str:
+    """DOT source of one unit: x -> branch F -> (+ shortcut) -> after-addition -> x_{l+1}."""
+    unit = ResidualUnit(in_channels or channels, channels, stride, design=design, shortcut=shortcut)
+    colour = {"conv 3": "#56B4E9", "conv 1": "#56B4E9", "BN": "#F0E442", "ReLU": "#E69F00"}
+    lines = ['digraph unit {', 'rankdir=TB; bgcolor="transparent";',
+             'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=16, fillcolor="#FFFFFF"];',
+             'x [label="x_l", shape=ellipse, fillcolor="#DDDDDD"];']
+    prev = "x"
+    for i, m in enumerate(unit.branch.children()):
+        label = _box(m)
+        fill = next((c for key, c in colour.items() if label.startswith(key)), "#FFFFFF")
+        lines.append(f'b{i} [label="{label}", fillcolor="{fill}"];')
+        lines.append(f"{prev} -> b{i};")
+        prev = f"b{i}"
+    if shortcut is not None:
+        lines.append('add [label="+", shape=circle, fillcolor="#009E73", fontcolor="white", fontsize=22];')
+        lines.append(f'{prev} -> add [label=" F(x)"];')
+        text = SHORTCUT_TEXT[shortcut]
+        lines.append(f'x -> add [label=" {text}", style=bold, color="#0072B2", penwidth=3];')
+        prev = "add"
+    after = [m for m in (unit.after_add.children() if isinstance(unit.after_add, nn.Sequential)
+                         else [unit.after_add]) if not isinstance(m, nn.Identity)]
+    for i, m in enumerate(after):
+        lines.append(f'a{i} [label="{_box(m)}", fillcolor="{colour.get(_box(m), "#FFFFFF")}"];')
+        lines.append(f"{prev} -> a{i};")
+        prev = f"a{i}"
+    lines.append('y [label="x_{l+1}", shape=ellipse, fillcolor="#DDDDDD"];')
+    lines.append(f"{prev} -> y;")
+    lines.append("}")
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""How long will a run take? steps × per-step cost, from this device's past runs.
+
+Cost model: a lockstep step costs about (Σ multiply-adds of its models per image) × batch
+size × 3 (forward + backward) divided by the device's throughput in multiply-adds per
+second. The throughput is read from past runs in the run store (their `images_per_s`),
+else a rough default per device type. Good to a factor of about two: an estimate, said so.
+"""
+
+import functools
+import statistics
+
+from .config import RunConfig, model_spec
+from .models import count_macs
+
+# Multiply-adds per second (forward + backward) when no past run tells us; rough, on purpose.
+DEFAULT_THROUGHPUT = {"cuda": 2e12, "mps": 2e11, "cpu": 6e10}
+EVAL_FRACTION = 0.1  # test evaluations and logging, as a share of the training time
+
+
+@functools.lru_cache(maxsize=256)
+def macs_per_image(entry: str, widths: tuple[int, int, int]) -> int:
+    """Multiply-adds of one forward pass of one 32×32 image."""
+    return count_macs(model_spec(entry, widths).build())
+
+
+def step_macs(config: RunConfig) -> float:
+    """Multiply-adds of one lockstep training step (all models, forward and backward)."""
+    return 3.0 * config.batch_size * sum(macs_per_image(m, tuple(config.widths)) for m in config.models)
+
+
+def throughput_from_runs(runs: list[tuple[RunConfig, list[dict]]], device_type: str) -> float | None:
+    """Median multiply-adds per second measured by past runs (on any device of this process)."""
+    rates = []
+    for config, events in runs:
+        speeds = [e["images_per_s"] for e in events
+                  if e.get("kind", "metrics") == "metrics" and e.get("images_per_s") and e.get("step", 0) > 1]
+        if len(speeds) < 2 or config.device not in ("auto", device_type):
+            continue
+        images_per_s = statistics.median(speeds[1:])  # the first window includes warm-up
+        rates.append(images_per_s * step_macs(config) / config.batch_size)
+    return statistics.median(rates) if rates else None
+
+
+def estimate_seconds(config: RunConfig, device_type: str, throughput: float | None = None) -> float:
+    """Seconds to train `config` on a device of `device_type` ('cuda', 'mps' or 'cpu')."""
+    rate = throughput or DEFAULT_THROUGHPUT.get(device_type, DEFAULT_THROUGHPUT["cpu"])
+    return config.steps * step_macs(config) / rate * (1 + EVAL_FRACTION)
+
+
+def format_duration(seconds: float) -> str:
+    """'45 s', '12 min', '3.5 h': language-neutral units."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,43 @@
+"""A recorded run, out of the app: JSON, CSV, and a notebook cell that reproduces it."""
+
+import csv
+import io
+import json
+
+from .config import RunConfig
+
+CSV_FIELDS = ("model", "step", "epoch", "lr", "train_loss", "train_error", "test_error", "images_per_s")
+
+
+def run_json(run_id: str, config: RunConfig, status: dict, events: list[dict]) -> str:
+    """The whole run as one JSON document: config, status and every event."""
+    return json.dumps({"run_id": run_id, "config": config.to_dict(), "status": status, "events": events},
+                      indent=1, allow_nan=True)
+
+
+def metrics_csv(events: list[dict]) -> str:
+    """The metric events as CSV (errors as fractions, as recorded); probes and status lines left out."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for e in events:
+        if e.get("kind", "metrics") == "metrics":
+            writer.writerow({k: e.get(k, "") for k in CSV_FIELDS})
+    return out.getvalue()
+
+
+def notebook_cell(config: RunConfig) -> str:
+    """Python for a notebook cell that trains the same run with resnet_edu and plots it."""
+    defaults = RunConfig()
+    changed = {k: v for k, v in config.to_dict().items()
+               if k != "preset" and v != getattr(defaults, k)}
+    args = "".join(f"\n    {k}={v!r}," for k, v in changed.items())
+    return (
+        "from resnet_edu.config import RunConfig\n"
+        "from resnet_edu.notebook import run, curves\n"
+        "import matplotlib.pyplot as plt\n\n"
+        f"config = RunConfig({args}\n)\n"
+        "events = run(config)\n"
+        "for model, (steps, errors) in curves(events, 'train_error').items():\n"
+        "    plt.plot(steps, [100 * e for e in errors], '--' if model.startswith('plain') else '-', label=model)\n"
+        "plt.xlabel('step'); plt.ylabel('training error (%)'); plt.legend(); plt.show()\n")
