@@ -21,7 +21,8 @@ class JobRunner:
     def __init__(self, store: RunStore, max_parallel: int = 1, cpu_threads: int | None = None):
         self.store = store
         self._queue: collections.deque[tuple[str, bool]] = collections.deque()  # (run_id, resume)
-        self._live: dict[str, object] = {}  # run_id -> Trainer, while it trains
+        self._live: dict[str, object] = {}  # run_id -> Trainer, while it trains (None while it is built)
+        self._stopping: set[str] = set()  # stop asked before the trainer existed
         self._cond = threading.Condition()
         # Several users on a 2-core laptop: one run at a time, using the cores it is given.
         torch.set_num_threads(cpu_threads or max(1, min(os.cpu_count() or 1, torch.get_num_threads())))
@@ -61,6 +62,8 @@ class JobRunner:
                     self.store.set_status(run_id, "stopped", message="stopped before it started")
                     return
             trainer = self._live.get(run_id)
+            if trainer is None and run_id in self._live:
+                self._stopping.add(run_id)  # still building: the worker stops it once built
         if trainer is not None:
             trainer.request_stop()
 
@@ -99,6 +102,8 @@ class JobRunner:
                 trainer = Trainer(config, run_dir=self.store.path(run_id), resume=resume)
                 with self._cond:
                     self._live[run_id] = trainer
+                    if run_id in self._stopping:
+                        trainer.request_stop()
                 for _ in self.store.record(run_id, trainer.run()):
                     pass
             except Exception as err:  # the run fails, the server and the other runs go on
@@ -108,6 +113,7 @@ class JobRunner:
             finally:
                 with self._cond:
                     self._live.pop(run_id, None)
+                    self._stopping.discard(run_id)
                     self._cond.notify_all()
 
     def _adopt_orphans(self) -> None:

@@ -88,7 +88,9 @@ class Trainer:
             opt = fastpath.make_optimizer(module, config.lr, config.momentum, config.weight_decay,
                                           self.device, config.fast)
             warm = config.warmup_lr is not None and spec.depth >= config.warmup_min_depth
-            self.members.append(Member(name, compiled, module, opt, warm, spec.depth))
+            self.members.append(Member(name, compiled, module, opt, warm, spec.depth,
+                                       loss_sum=torch.zeros((), device=self.device),
+                                       err_sum=torch.zeros((), device=self.device)))
         self.step = 0
         self._epoch_perm: tuple[int, torch.Tensor] | None = None
         self._gen = torch.Generator(device=self.device)
@@ -133,9 +135,6 @@ class Trainer:
     def run(self) -> Iterator[Metrics | Status]:
         cfg = self.config
         active = [m for m in self.members if m.status == "running"]
-        for m in active:
-            m.loss_sum = torch.zeros((), device=self.device)
-            m.err_sum = torch.zeros((), device=self.device)
         yield Status("*", self.step, "running", f"{len(active)} model(s) on {self.device.type}")
         window_start, window_steps = time.perf_counter(), 0
         stopped = False

@@ -1,9 +1,16 @@
 """Shared fixtures: small synthetic data so every test runs offline and fast."""
 
-import pytest
+import os
 
-from resnet_edu.config import RunConfig
-from resnet_edu.data import make_synthetic
+# Tests start subprocesses (the CLI, a Streamlit server, notebook kernels) beside this
+# process on a 2-core machine: OpenMP threads that spin while waiting would steal the
+# cores from each other. Passive waiting must be set before torch is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import pytest  # noqa: E402
+
+from resnet_edu.config import RunConfig  # noqa: E402
+from resnet_edu.data import make_synthetic  # noqa: E402
 
 
 @pytest.fixture(scope="session")

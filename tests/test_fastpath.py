@@ -1,0 +1,60 @@
+"""The fast path keeps the numerics honest, and the benchmark reports what the issue asks."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from resnet_edu import fastpath
+from resnet_edu.events import Metrics
+from resnet_edu.trainer import Trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_fast_and_plain_paths_agree_within_bf16_noise(tiny_data, tiny_config):
+    cfg = dataclasses.replace(tiny_config, models=("resnet8",), steps=20, log_every=5, eval_every=20)
+    fast = [e for e in Trainer(cfg, data=tiny_data).run() if isinstance(e, Metrics)]
+    plain = [e for e in Trainer(dataclasses.replace(cfg, fast=False), data=tiny_data).run()
+             if isinstance(e, Metrics)]
+    # Same batches, same init: losses agree closely at first and stay in step.
+    assert fast[0].train_loss == pytest.approx(plain[0].train_loss, abs=0.05)
+    for f, p in zip(fast, plain):
+        assert f.train_loss == pytest.approx(p.train_loss, abs=0.15)
+    assert fast[-1].test_error == pytest.approx(plain[-1].test_error, abs=0.1)
+
+
+def test_fast_path_layout_and_state_stay_fp32(tiny_data, tiny_config):
+    trainer = Trainer(tiny_config, data=tiny_data)
+    m = trainer.members[0].module
+    assert all(p.dtype == torch.float32 for p in m.parameters())
+    assert m.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    assert all(b.dtype in (torch.float32, torch.int64) for b in m.buffers())
+    plain = Trainer(dataclasses.replace(tiny_config, fast=False), data=tiny_data)
+    assert plain.members[0].module.conv1.weight.is_contiguous()
+    assert fastpath.describe(torch.device("cpu"), False) == "fp32"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fast_path_uses_bf16_and_fused_sgd(tiny_data, tiny_config):
+    trainer = Trainer(dataclasses.replace(tiny_config, device="cuda"), data=tiny_data)
+    assert trainer.members[0].optimizer.defaults.get("fused")
+    assert "bf16" in fastpath.describe(trainer.device, True)
+    events = [e for e in trainer.run() if isinstance(e, Metrics)]
+    assert all(e.train_loss == e.train_loss for e in events)
+
+
+def test_bench_json_reports_both_paths():
+    r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "resnet8", "--device", "cpu",
+                        "--batch-size", "16", "--steps", "2", "--warmup", "1", "--json"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    r8 = result["resnet8"]
+    assert r8["images_per_s"] > 0 and r8["conventional"]["images_per_s"] > 0
+    assert r8["speedup"] == pytest.approx(r8["images_per_s"] / r8["conventional"]["images_per_s"])
+    assert {"ms_per_step", "peak_memory_mib", "v1_recipe_minutes"} <= set(r8)
