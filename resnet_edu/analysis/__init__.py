@@ -15,13 +15,13 @@ from .attribution import AttributionMaps, attributions, compare_attributions
 from .landscape import Landscape1D, Landscape2D, interpolate, random_direction, random_line, surface
 from .lesion import (LesionStudy, RandomLesion, UnitLesion, deletable, deleted, lesion_random, lesion_single,
                      lesion_swap, path_length_counts, path_length_distribution, swapped)
-from .loading import eval_tensors, evaluate, find_trained, has_trained, load_trained, trained_entries
+from .loading import config_to_train, eval_tensors, evaluate, find_trained, has_trained, load_trained, trained_entries
 from .signal import SignalProfile, measure_signal, signal_at_init, signal_sweep, sweep_entries
 from .span import SpanResult, span_config, span_entries, span_param_counts, summarize_spans
 
 __all__ = [
     "AttributionMaps", "Landscape1D", "Landscape2D", "LesionStudy", "RandomLesion", "SignalProfile",
-    "SpanResult", "UnitLesion", "attributions", "compare_attributions", "deletable", "deleted",
+    "SpanResult", "UnitLesion", "attributions", "compare_attributions", "config_to_train", "deletable", "deleted",
     "eval_tensors", "evaluate", "find_trained", "has_trained", "interpolate", "lesion_random",
     "lesion_single", "lesion_swap", "load_trained", "measure_signal", "path_length_counts",
     "path_length_distribution", "random_direction", "random_line", "signal_at_init", "signal_sweep",
