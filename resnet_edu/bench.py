@@ -25,6 +25,7 @@ from . import fastpath
 from .config import RunConfig, model_spec
 from .data import Split
 from .device import device_label, pick_device, synchronize
+from .traffic import BANDWIDTH, bytes_per_image
 
 V1_RECIPE_STEPS = 64_000  # v1 §4.2
 
@@ -121,6 +122,18 @@ def _figures(seconds: float, steps: int, batch_size: int, device: torch.device, 
             "v1_recipe_minutes": V1_RECIPE_STEPS * ms / 60_000}
 
 
+def _ceiling(device: torch.device, traffic: float) -> float | None:
+    """Images/s if the step were bound by memory bandwidth alone (known GPUs only)."""
+    if device.type != "cuda":
+        return None
+    name = torch.cuda.get_device_name(device)
+    if "H100" in name:
+        key = "H100 PCIe" if "PCIe" in name else "H100 SXM"
+    else:
+        key = next((k for k in BANDWIDTH if k.split()[0] in name), None)
+    return BANDWIDTH[key] / traffic if key else None
+
+
 def run(models: list[str], device: torch.device, batch_size: int, steps: int, warmup: int,
         progress=None) -> dict:
     results = {}
@@ -132,7 +145,10 @@ def run(models: list[str], device: torch.device, batch_size: int, steps: int, wa
         if progress:
             progress(f"{name}: project loop ...")
         project = time_project(name, device, batch_size, steps, warmup)
+        traffic = bytes_per_image(model_spec(name).build())
+        ceiling = _ceiling(device, traffic)
         results[name] = {**project, "conventional": conventional,
+                         "traffic_mb_per_image": traffic / 1e6, "ceiling_images_per_s": ceiling,
                          "speedup": project["images_per_s"] / conventional["images_per_s"],
                          "device": device_label(device), "batch_size": batch_size, "steps": steps,
                          "torch": torch.__version__}
@@ -156,5 +172,9 @@ def main(args) -> int:
         for label, f in (("project", r), ("conventional", r["conventional"])):
             print(f"{name:14s} {label + ' (' + f['path'] + ')':34.34s} {f['images_per_s']:10.0f} "
                   f"{f['ms_per_step']:9.1f} {f['peak_memory_mib']:9.0f} {f['v1_recipe_minutes']:8.1f} min")
-        print(f"{name:14s} speed-up of the project's loop: {r['speedup']:.2f}x")
+        print(f"{name:14s} speed-up of the project's loop: {r['speedup']:.2f}x; unfused memory traffic "
+              f"{r['traffic_mb_per_image']:.1f} MB/image")
+        if r["ceiling_images_per_s"]:
+            print(f"{name:14s} memory-bandwidth ceiling {r['ceiling_images_per_s']:,.0f} images/s: the project "
+                  f"reaches {r['images_per_s'] / r['ceiling_images_per_s']:.0%} of it")
     return 0
