@@ -11,7 +11,8 @@ from resnet_edu.analysis.span import SpanResult
 
 
 def test_every_builder_draws_its_data_with_the_given_labels():
-    study = LesionStudy(0.1, (UnitLesion(0, "stage1.0", "residual", 1, 0.2), UnitLesion(1, "stage2.0", "plain", 2, None)))
+    study = LesionStudy(0.1, (UnitLesion(0, "stage1.0", "residual", 1, 0.2),
+                              UnitLesion(1, "stage2.0", "plain", 2, None)))
     fig = figures.lesion_figure({"resnet": study}, title="删除", x_label="单元")
     assert fig.layout.title.text == "删除" and fig.layout.xaxis.title.text == "单元"
     assert list(fig.data[0].y) == [20.0]  # the undeletable unit is left out

@@ -5,7 +5,8 @@ import dataclasses
 import pytest
 import torch
 
-from resnet_edu.analysis.loading import (config_to_train, eval_tensors, evaluate, find_trained, has_trained, load_trained,
+from resnet_edu.analysis.loading import (config_to_train, eval_tensors, evaluate, find_trained, has_trained,
+                                         load_trained,
                                          trained_entries)
 from resnet_edu.runs import RunStore
 from resnet_edu.trainer import Trainer

@@ -7,7 +7,8 @@ With identity shortcuts and identity after-addition, x_L = x_l + Σ_{i≥l} F(x_
 so the gradient reaches every unit through a clean "1" term. Scale each shortcut by λ and
 the term becomes ∏ λ_i: the signal on the shortcut path shrinks like λ^L (v2 Eq. 7).
 
-We measure, for one batch at initialisation, per position l = 0..L (x_0 = stem output = input of unit 0, x_L = output of the last unit):
+We measure, for one batch at initialisation, per position l = 0..L
+(x_0 = stem output = input of unit 0, x_L = output of the last unit):
     forward_norm[l]  = ‖x_l‖          (Frobenius norm over the batch, (N, C, H, W))
     backward_norm[l] = ‖∂E/∂x_l‖      (E = mean cross-entropy of the batch)
 
