@@ -8,12 +8,7 @@ from resnet_edu.analysis.loading import evaluate
 from resnet_edu.models import build_model
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def _net(seed: int = 0):

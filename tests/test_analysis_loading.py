@@ -12,12 +12,7 @@ from resnet_edu.runs import RunStore
 from resnet_edu.trainer import Trainer
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def test_load_trained_rebuilds_the_checkpointed_models(tmp_path, tiny_data, tiny_config):

@@ -8,12 +8,7 @@ from resnet_edu.analysis.signal import init_batch, measure_signal, signal_at_ini
 from resnet_edu.config import model_spec
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def test_norms_equal_a_hand_computation():

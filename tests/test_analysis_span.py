@@ -12,12 +12,7 @@ from resnet_edu.models import list_units
 from resnet_edu.trainer import Trainer
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def _weight_layers_on_the_main_path(model: nn.Module) -> int:

@@ -90,16 +90,7 @@ def count_macs(model: nn.Module, input_size: tuple[int, ...] = (1, 3, 32, 32)) -
             hooks.append(m.register_forward_hook(on_conv))
         elif isinstance(m, nn.Linear):
             hooks.append(m.register_forward_hook(on_linear))
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            p = next(model.parameters())
-            model(torch.zeros(input_size, device=p.device, dtype=p.dtype))
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was_training)
+    _probe_forward(model, input_size, hooks)
     return total // input_size[0]
 
 
@@ -109,6 +100,12 @@ def unit_output_shapes(model: nn.Module, input_size=(1, 3, 32, 32)) -> dict[str,
     for unit in list_units(model):
         hooks.append(unit.module.register_forward_hook(
             lambda m, i, o, name=unit.name: shapes.__setitem__(name, tuple(o.shape))))
+    _probe_forward(model, input_size, hooks)
+    return shapes
+
+
+def _probe_forward(model: nn.Module, input_size: tuple[int, ...], hooks: list) -> None:
+    """One eval-mode forward pass of zeros for the given hooks; removes them and restores the mode."""
     was_training = model.training
     try:
         model.eval()
@@ -119,4 +116,3 @@ def unit_output_shapes(model: nn.Module, input_size=(1, 3, 32, 32)) -> dict[str,
         for h in hooks:
             h.remove()
         model.train(was_training)
-    return shapes
