@@ -314,7 +314,7 @@ as in v1 Fig. 7. Treat one short run as a hint, not a result: seed variance is l
 - Trained ResNets have smaller layer responses than plain nets (v1 Fig. 7).
 """,
         zh=r"""
-**这说明了什么？** 训练时间短的话，差距可能不明显（烟雾测试模式下只训练几步，基本看不出什么）：BN 的缩放参数得先从 1 变开才行。用完整设置，尤其是 `classroom` 预设训练时，残差网络的响应通常会低于普通网络，和 v1 Fig. 7 一致。一次短训练只能算线索，不能算结论：随机种子带来的波动很大。
+**这说明了什么？** 训练时间短的话，差距可能不明显（运行测试用的 smoke 模式下只训练几步，基本看不出什么）：BN 的缩放参数得先从 1 变开才行。用完整设置，尤其是 `classroom` 预设训练时，残差网络的响应通常会低于普通网络，和 v1 Fig. 7 一致。一次短训练只能算线索，不能算结论：随机种子带来的波动很大。
 
 ## 小结
 

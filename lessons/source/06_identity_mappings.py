@@ -1,0 +1,385 @@
+"""Lesson 06: v2's identity mappings: shortcut variants (Table 1), unit designs (Table 2), 1001 layers."""
+
+from build import code, hint, md
+
+CELLS = [
+    md(
+        en=r"""
+# 06 · Identity mappings: what the shortcut and the unit should look like
+
+**The question.** Lesson 05 derived v2 Eq. 5 for a unit $x_{l+1} = f(h(x_l) + F(x_l))$ with *both*
+$h$ and $f$ identities. v1's unit is not quite that ($f$ = ReLU). So v2 (He et al. 2016, "Identity
+Mappings in Deep Residual Networks") asks two questions and answers each with an experiment on
+CIFAR-10:
+
+1. **What should the shortcut $h$ be?** v2 §3, Fig. 2, Table 1 (ResNet-110, % test error): the
+   identity gives **6.61**; constant scaling by 0.5 **fails** (or **12.35** when $F$ is scaled by
+   0.5 too); exclusive gating **fails / 8.70 / 9.81** depending on the gate-bias initialization;
+   shortcut-only gating **12.86 / 6.91**; a 1×1 conv shortcut **12.22**; dropout on the shortcut
+   (0.5) **fails**. Every "richer" shortcut is worse than doing nothing.
+2. **Where should BN and ReLU go?** v2 §4, Fig. 4, Table 2 (ResNet-110 / ResNet-164, % error):
+
+| design (Fig. 4) | ResNet-110 | ResNet-164 |
+|---|---|---|
+| (a) original | 6.61 | 5.93 |
+| (b) BN after addition | 8.17 | 6.50 |
+| (c) ReLU before addition | 7.84 | 6.14 |
+| (d) ReLU-only pre-activation | 6.71 | 5.91 |
+| (e) full pre-activation | **6.37** | **5.46** |
+
+And the payoff, v2 Table 3: **ResNet-1001** goes from 7.61 (original unit) to **4.92** with full
+pre-activation (4.62 with batch size 64).
+
+We will read the code of every variant, measure at initialization why scaling and gating the shortcut
+hurt (the $\lambda^L$ on the clean path), and build the 1001-layer net.
+""",
+        zh=r"""
+# 06 · 恒等映射：捷径和残差单元应该长什么样
+
+**问题：** 第 05 课对单元 $x_{l+1} = f(h(x_l) + F(x_l))$ 推导了 v2 的 Eq. 5，前提是 $h$ 和 $f$ *都*是恒等映射。可 v1 的单元并不完全满足（$f$ 是 ReLU）。于是 v2（He 等 2016，《Identity Mappings in Deep Residual Networks》）提出了两个问题，并各用一组 CIFAR-10 实验来回答：
+
+1. **捷径 $h$ 应该是什么？** v2 §3、Fig. 2、Table 1（ResNet-110，测试误差 %）：恒等映射是 **6.61**；常数缩放 0.5 **训练失败**（若 $F$ 也乘 0.5，则为 **12.35**）；互斥门控视门偏置的初始化不同，分别为 **失败 / 8.70 / 9.81**；仅捷径门控为 **12.86 / 6.91**；1×1 卷积捷径 **12.22**；捷径 dropout（0.5）**训练失败**。所有"更复杂"的捷径，都不如什么都不做。
+2. **BN 和 ReLU 应该放在哪里？** v2 §4、Fig. 4、Table 2（ResNet-110 / ResNet-164，误差 %）：
+
+| 单元设计（Fig. 4） | ResNet-110 | ResNet-164 |
+|---|---|---|
+| (a) 原始设计 | 6.61 | 5.93 |
+| (b) BN 放在相加之后 | 8.17 | 6.50 |
+| (c) ReLU 放在相加之前 | 7.84 | 6.14 |
+| (d) 仅 ReLU 预激活 | 6.71 | 5.91 |
+| (e) 完全预激活 | **6.37** | **5.46** |
+
+最后的收获在 v2 Table 3：**ResNet-1001** 用原始单元是 7.61，换成完全预激活后降到 **4.92**（批大小取 64 时为 4.62）。
+
+本课先读每一种变体的代码，再在初始化时测量：为什么缩放或门控捷径会带来损害（干净通路上的 $\lambda^L$）；最后搭建 1001 层的网络。
+""",
+    ),
+    code(r"""
+import inspect
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from resnet_edu.analysis.signal import signal_at_init
+from resnet_edu.models import DESIGNS, VARIANTS, build_model, count_params, list_units
+from resnet_edu.models import variants as variants_module
+from resnet_edu.models.variants import ResidualUnit
+from resnet_edu.notebook import pick, smoke_mode
+
+WIDTHS = pick(full=(8, 16, 32), smoke=(4, 8, 8))  # channels per stage (the paper: 16, 32, 64)
+DEPTH = pick(full=110, smoke=20)  # v2 Table 1 uses ResNet-110
+BATCH = pick(full=32, smoke=4)  # one random batch at initialization
+print("designs:", DESIGNS)
+print("shortcut variants:", VARIANTS)
+"""),
+    md(
+        en=r"""
+## 1. One unit, every variant
+
+`ResidualUnit` computes $x_{l+1} = f(h(x_l) \oplus F(x_l))$ for all of v2's cases. Its `forward`
+is the whole of v2 Fig. 2 in a dozen lines: read what each variant does to $x$ before the addition.
+""",
+        zh=r"""
+## 1. 一个单元，全部变体
+
+`ResidualUnit` 用同一段代码实现 v2 的各种情形：$x_{l+1} = f(h(x_l) \oplus F(x_l))$。它的 `forward` 只有十几行，却把 v2 Fig. 2 全部包含在内。请逐一看看每种变体在相加之前对 $x$ 做了什么：
+""",
+    ),
+    code(r"""
+print(inspect.getsource(ResidualUnit.forward))
+"""),
+    md(
+        en=r"""
+## 2. Why scaling the shortcut hurts: $\lambda^L$ (v2 §3, Eqs. 6–7)
+
+Replace the identity by $h(x_l) = \lambda_l x_l$ and keep $f$ the identity. Unrolling as in Eq. 4:
+
+$$x_L = \Big(\prod_{i=l}^{L-1}\lambda_i\Big)\, x_l + \sum_{i=l}^{L-1} \hat F(x_i), \qquad
+\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\Big(\prod_{i=l}^{L-1}\lambda_i + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\hat F(x_i)\Big)$$
+
+($\hat F$ absorbs the scalars into the residual functions.) The clean "1" of Eq. 5 becomes a
+product. With $\lambda = 0.5$ and the 54 units of ResNet-110, it is $0.5^{54} \approx 5.6\times10^{-17}$:
+the shortcut no longer carries anything, and the gradient must go through the weight layers — the
+plain net's situation. $\lambda > 1$ would make it explode instead. Gates $1 - g(x)$, 1×1 convs and
+dropout are all *multiplicative* on the shortcut, and v2 argues they hamper the signal the same way.
+
+Measure it: for one batch at initialization, `signal_at_init` returns $\|x_l\|$ and $\|\partial E/\partial x_l\|$
+at every position $l$ (0 = input of the first unit, $L$ = output of the last).
+""",
+        zh=r"""
+## 2. 为什么缩放捷径有害：$\lambda^L$（v2 §3，Eq. 6–7）
+
+把恒等映射换成 $h(x_l) = \lambda_l x_l$，$f$ 仍取恒等映射。像 Eq. 4 那样展开：
+
+$$x_L = \Big(\prod_{i=l}^{L-1}\lambda_i\Big)\, x_l + \sum_{i=l}^{L-1} \hat F(x_i), \qquad
+\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\Big(\prod_{i=l}^{L-1}\lambda_i + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\hat F(x_i)\Big)$$
+
+（$\hat F$ 把那些常数系数吸收进了残差函数。）Eq. 5 里干净的"1"变成了一个连乘积。取 $\lambda = 0.5$，ResNet-110 有 54 个单元，这个乘积就是 $0.5^{54} \approx 5.6\times10^{-17}$：捷径实际上什么也传不过去，梯度只能穿过各个权重层——又回到了普通网络的处境。若 $\lambda > 1$，则会变成梯度爆炸。门控 $1 - g(x)$、1×1 卷积、dropout 对捷径来说都是*乘性*操作，v2 认为它们以同样的方式阻碍了信号传播。
+
+下面来测量：对初始化时的一个批次，`signal_at_init` 返回每个位置 $l$ 上的 $\|x_l\|$ 和 $\|\partial E/\partial x_l\|$（0 是第一个单元的输入，$L$ 是最后一个单元的输出）。
+""",
+    ),
+    code(r"""
+n_units = len(list_units(build_model(f"resnet{DEPTH}", widths=WIDTHS)))
+print(f"ResNet-{DEPTH}: {n_units} units; the clean path's factor with λ = 0.5 is 0.5^{n_units} = {0.5 ** n_units:.2e}")
+
+entries = {
+    "identity (a)": f"resnet{DEPTH}",
+    "scaling λ=0.5": f"resnet{DEPTH}:variant=scaling",
+    "exclusive gate, b_g=0": f"resnet{DEPTH}:variant=exclusive_gate",
+    "exclusive gate, b_g=-6": f"resnet{DEPTH}:variant=exclusive_gate,gate_bias=-6",
+    "shortcut-only gate, b_g=0": f"resnet{DEPTH}:variant=shortcut_gate",
+    "shortcut-only gate, b_g=-6": f"resnet{DEPTH}:variant=shortcut_gate,gate_bias=-6",
+    "1×1 conv shortcut": f"resnet{DEPTH}:variant=conv1x1",
+    "dropout shortcut 0.5": f"resnet{DEPTH}:variant=dropout",
+    "plain (no shortcut)": f"plain{DEPTH}",
+}
+profiles = {label: signal_at_init(entry, widths=WIDTHS, batch=BATCH, seed=0) for label, entry in entries.items()}
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+for label, p in profiles.items():
+    style = "k--" if label.startswith("plain") else "-"
+    axes[0].semilogy(p.backward_norm, style, label=label)
+axes[0].set_xlabel("position l (input side → output side)")
+axes[0].set_ylabel("‖∂E/∂x_l‖")
+axes[0].set_title(f"Gradient along depth at initialization, {DEPTH} layers")
+axes[0].legend(fontsize=7)
+labels = list(profiles)
+ratios = [profiles[k].gradient_ratio for k in labels]
+axes[1].barh(labels, np.log10(ratios), color=["grey" if k.startswith("plain") else "C0" for k in labels])
+axes[1].set_xlabel("log10 ( ‖∂E/∂x_0‖ / ‖∂E/∂x_L‖ )")
+axes[1].set_title("how far the gradient's size drifts over the whole depth")
+axes[1].invert_yaxis()
+plt.tight_layout()
+plt.show()
+"""),
+    md(
+        en=r"""
+**What it means.** With BN inside the branches the gradient does not literally shrink like
+$0.5^{54}$: BN rescales every branch. What changes is *which* path carries it. With the identity
+shortcut the first-to-last ratio stays modest; with scaling, gating at $b_g = 0$ or a 1×1 conv it
+drifts by orders of magnitude, like the plain net's (dashed): the clean term is gone, and what is left
+is a product through many layers. Compare with Table 1 — those are the variants that fail or reach
+12–13% error.
+
+Look at the gates initialized with $b_g = -6$: $\sigma(-6) \approx 0.0025$, so $1 - g \approx 1$ and
+the shortcut starts *almost an identity*. Their profiles move back towards the identity's (the
+exclusive gate all the way, since its branch is also multiplied by $g \approx 0$), and those are exactly
+Table 1's better gated numbers (shortcut-only gating: 6.91 instead of 12.86). Dropout keeps the
+shortcut's *expected* value, so its profile at initialization looks fine; its harm is that the
+shortcut is randomly cut at every step during training (Table 1: fails).
+
+Note what Table 1 also shows: the 1×1 conv shortcut *adds* parameters and representational power, yet
+is worse (12.22 vs 6.61). v2 concludes these failures are optimization difficulties, not a lack of
+representational ability.
+""",
+        zh=r"""
+**这说明了什么？** 由于分支里有 BN，梯度并不会真的按 $0.5^{54}$ 缩小：BN 会把每个分支的尺度重新拉回来。真正改变的是*由哪条通路*来传递梯度。用恒等捷径时，首尾梯度之比保持在较小的范围；而常数缩放、$b_g = 0$ 的门控、1×1 卷积捷径，都让这个比值漂移好几个数量级，和普通网络（虚线）差不多：干净的那一项没了，剩下的只有穿过许多层的连乘。对照 Table 1——正是这些变体训练失败或误差高达 12–13%。
+
+再看 $b_g = -6$ 初始化的门控：$\sigma(-6) \approx 0.0025$，于是 $1 - g \approx 1$，捷径一开始*几乎就是恒等映射*。它们的曲线向恒等捷径靠拢（互斥门控的分支同时乘上了 $g \approx 0$，所以几乎完全回到恒等捷径的样子），而这恰好对应 Table 1 中门控较好的结果（仅捷径门控：6.91，而不是 12.86）。dropout 保持了捷径的*期望值*，所以初始化时它的曲线看起来没问题；它的害处在于训练中每一步都随机切断捷径（Table 1：训练失败）。
+
+Table 1 还告诉我们一件事：1×1 卷积捷径*增加*了参数、表示能力更强，结果却更差（12.22 对 6.61）。v2 的结论是：这些失败源于优化困难，而不是表示能力不足。
+""",
+    ),
+    md(
+        en=r"""
+## 3. Where BN and ReLU go: the five designs (v2 Fig. 4)
+
+Here is how the package lays out each weight layer for the five designs; the addition and what
+follows it ($f$) are in `ResidualUnit.__init__`: ReLU for (a), BN + ReLU for (b), nothing for (c)–(e).
+""",
+        zh=r"""
+## 3. BN 和 ReLU 放在哪里：五种单元设计（v2 Fig. 4）
+
+下面是本项目为五种设计排布每个权重层的代码；相加以及相加之后的操作 $f$ 在 `ResidualUnit.__init__` 里：(a) 是 ReLU，(b) 是 BN + ReLU，(c)–(e) 什么都没有。
+""",
+    ),
+    code(r"""
+print(inspect.getsource(variants_module._layer))
+for design in DESIGNS:
+    unit = ResidualUnit(16, 16, design=design)
+    order = " → ".join(type(m).__name__ for m in unit.branch)
+    print(f"{design:>16}: x → [{order}] ⊕ x → {type(unit.after_add).__name__}")
+"""),
+    md(
+        en=r"""
+Read the designs against Eq. 4–5:
+
+- **(b) BN after addition** puts BN on the shortcut path itself: the signal that should pass
+  untouched is renormalized at every unit. Worst in Table 2 (8.17).
+- **(c) ReLU before addition** makes $F \ge 0$, so the signal can only grow along depth; a residual
+  function should be able to take any sign (v2 §4.1). 7.84.
+- **(d), (e) pre-activation**: move the activation *into* the branch, before the convolutions. Then
+  $f$ is the identity and the shortcut path is perfectly clean, so Eq. 4–5 hold exactly. With BN
+  first (e), every weight layer also sees a normalized input.
+
+Measure the five designs the same way as the variants:
+""",
+        zh=r"""
+对照 Eq. 4–5 来理解这几种设计：
+
+- **(b) BN 放在相加之后**，等于把 BN 放到了捷径通路上：本该原样通过的信号在每个单元都被重新归一化。Table 2 中它最差（8.17）。
+- **(c) ReLU 放在相加之前**，使得 $F \ge 0$，信号沿深度只能增大；而残差函数本应既能取正值也能取负值（v2 §4.1）。结果 7.84。
+- **(d)、(e) 预激活**：把激活函数移*进*分支，放到卷积之前。这样 $f$ 就是恒等映射，捷径通路完全干净，Eq. 4–5 严格成立。(e) 把 BN 放在最前面，每个权重层的输入也都是归一化过的。
+
+用同样的方法测量这五种设计：
+""",
+    ),
+    code(r"""
+design_profiles = {d: signal_at_init(f"resnet{DEPTH}:design={d}", widths=WIDTHS, batch=BATCH, seed=0)
+                   for d in DESIGNS}
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+for d, p in design_profiles.items():
+    axes[0].semilogy(p.forward_norm, label=d)
+    axes[1].semilogy(p.backward_norm, label=d)
+axes[0].set_title("forward: ‖x_l‖ along depth")
+axes[1].set_title("backward: ‖∂E/∂x_l‖ along depth")
+for ax in axes:
+    ax.set_xlabel("position l")
+    ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+for d, p in design_profiles.items():
+    print(f"{d:>16}: gradient ratio first/last = {p.gradient_ratio:10.3g}   ‖x_L‖/‖x_0‖ = "
+          f"{p.forward_norm[-1] / p.forward_norm[0]:6.2f}")
+"""),
+    md(
+        en=r"""
+**What it means.** BN after addition (b) stands out in the backward plot: normalizing the shortcut
+path breaks the clean term, and its profile drifts far more than the others. ReLU before addition
+(c) shows up in the *forward* plot: $\|x_l\|$ only grows, the monotone signal v2 warns about. The
+original (a) and the pre-activation designs (d), (e) look alike at initialization at this depth; the
+differences v2 reports for them come from *training*: v2 §4.2 credits full pre-activation with
+easier optimization (most visible at 1001 layers, where the original's ReLU after the addition
+truncates the signal) and with reduced overfitting (BN normalizes the input of every weight layer).
+
+## 4. A thousand layers (v2 §4.2, Table 3)
+
+`preact_resnet1001` is v2's ResNet-1001: bottleneck units (1×1, 3×3, 1×1; 3 layers each), 9n + 2 = 1001
+with n = 111, full pre-activation. Count its units and parameters:
+""",
+        zh=r"""
+**这说明了什么？** 在反向曲线里，(b) BN 放在相加之后最为突出：对捷径通路做归一化破坏了干净的那一项，它的曲线漂移得远比其他设计厉害。(c) ReLU 放在相加之前则体现在*前向*曲线上：$\|x_l\|$ 只增不减，正是 v2 所担心的单调增长的信号。在这个深度、初始化时，(a) 原始设计与 (d)、(e) 预激活设计看起来差不多；v2 报告的它们之间的差距来自*训练*：v2 §4.2 认为完全预激活一方面让优化更容易（在 1001 层时最明显，原始设计相加之后的 ReLU 会截断信号），另一方面减轻了过拟合（BN 对每个权重层的输入做了归一化）。
+
+## 4. 一千层（v2 §4.2，Table 3）
+
+`preact_resnet1001` 就是 v2 的 ResNet-1001：瓶颈块（1×1、3×3、1×1，每个 3 层），9n + 2 = 1001，n = 111，完全预激活。数一数它的单元和参数：
+""",
+    ),
+    code(r"""
+net1001 = build_model("preact_resnet1001")
+units = list_units(net1001)
+print(f"ResNet-1001: {len(units)} units, {count_params(net1001):,} parameters")
+print("first unit:", units[0].block, units[0].in_channels, "→", units[0].out_channels, "channels")
+"""),
+    md(
+        en=r"""
+About 10.3M parameters in 333 units — a thousand layers fit in the memory of a laptop, because a
+bottleneck unit's 3×3 conv works on a 4× narrower map.
+
+Now the two 1001-layer nets at initialization, original unit vs full pre-activation (the forward and
+backward pass of a 1001-layer net take a few seconds on a CPU; smoke mode uses a 29-layer one):
+""",
+        zh=r"""
+333 个单元，约 10.3M 参数——一千层的网络在笔记本电脑的内存里也放得下，因为瓶颈块中的 3×3 卷积只作用在窄了 4 倍的特征图上。
+
+再看初始化时的两个 1001 层网络：原始单元与完全预激活对比（1001 层网络的一次前向和反向传播在 CPU 上要几秒钟；运行测试用的 smoke 模式下改用 29 层的网络）：
+""",
+    ),
+    code(r"""
+DEEP = pick(full=1001, smoke=29)  # 9n + 2 with bottleneck units
+bottleneck = f"resnet{DEEP}:block=bottleneck,shortcut=B"  # = preact_resnet{DEEP} once design=full_preact
+deep = {label: signal_at_init(entry, widths=pick(full=(16, 32, 64), smoke=WIDTHS), batch=pick(full=8, smoke=4), seed=0)
+        for label, entry in (("original (a)", bottleneck),
+                             ("full pre-activation (e)", bottleneck + ",design=full_preact"))}
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for label, p in deep.items():
+    ax.semilogy(p.backward_norm, label=f"{label}: ratio {p.gradient_ratio:.3g}")
+ax.set_xlabel("position l")
+ax.set_ylabel("‖∂E/∂x_l‖")
+ax.set_title(f"ResNet-{DEEP} at initialization")
+ax.legend()
+plt.show()
+"""),
+    md(
+        en=r"""
+**What it means.** Over 333 units both profiles drift (BN in training mode makes the gradient grow
+towards the input in any deep net at initialization), but the original unit's drifts more: with the
+paper's widths at 1001 layers we measured a first-to-last ratio about 30× larger than full
+pre-activation's. The original unit's ReLU after every addition sits on the main path, 333 times; the
+pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained result of that difference.
+
+## Summary
+
+- v2 Table 1: every multiplicative change to the shortcut — scaling, gating, 1×1 conv, dropout — is
+  worse than the identity (6.61). The product $\prod\lambda_i$ replaces Eq. 5's "1".
+- Gates that start near the identity ($b_g = -6$) are the gates that work best — the identity is
+  what they do well.
+- v2 Table 2: full pre-activation (BN → ReLU → conv inside the branch, nothing after the addition)
+  is best: 6.37 / 5.46 on ResNet-110 / 164. BN after the addition is worst; ReLU before the addition
+  makes $F \ge 0$.
+- v2 Table 3: ResNet-1001 (10.3M parameters here) reaches 4.92% with full pre-activation (4.62 at
+  batch 64), against 7.61 with the original unit.
+- Measurements at initialization show *why* the shortcut must stay clean; the error rates come from
+  training, which is where v1's degradation was seen — in training error — in the first place.
+""",
+        zh=r"""
+**这说明了什么？** 经过 333 个单元，两条曲线都有漂移（初始化时，训练模式下的 BN 会让任何深层网络的梯度朝输入端变大），但原始单元漂移得更厉害：我们用论文的宽度测量 1001 层网络，它的首尾梯度比值约为完全预激活的 30 倍。原始单元每次相加之后的 ReLU 都位于主通路上，一共 333 次；预激活的主通路上则什么都没有。v2 Table 3 中 7.61 → 4.92 的差距，正是这一区别经过训练之后的结果。
+
+## 小结
+
+- v2 Table 1：任何对捷径的乘性改动——缩放、门控、1×1 卷积、dropout——都比恒等映射（6.61）差。连乘积 $\prod\lambda_i$ 取代了 Eq. 5 中的"1"。
+- 初始化时接近恒等映射（$b_g = -6$）的门控，恰恰是效果最好的门控——它们擅长的正是恒等映射。
+- v2 Table 2：完全预激活（分支内 BN → ReLU → 卷积，相加之后什么也不做）最好：ResNet-110 / 164 上为 6.37 / 5.46。BN 放在相加之后最差；ReLU 放在相加之前使 $F \ge 0$。
+- v2 Table 3：ResNet-1001（这里为 10.3M 参数）用完全预激活达到 4.92%（批大小 64 时为 4.62%），原始单元为 7.61%。
+- 初始化时的测量说明了捷径*为什么*必须保持干净；而误差数字来自训练——v1 最初也正是在训练误差上看到退化问题的。
+""",
+    ),
+    md(
+        en=r"""
+## Exercises
+
+1. Constant scaling has two rows in Table 1: $F$ unscaled (fails) and $F$ scaled by $1-\lambda$ (12.35).
+   Measure both (`variant=scaling` with `scale_branch=true` / `false`). Then try $\lambda = 0.9$ and
+   $\lambda = 1.1$ (`scale=0.9`). What does $\lambda^{54}$ predict, and what do you see?
+2. Sweep the exclusive gate's bias: $b_g \in \{0, -2, -4, -6, -8\}$. Plot the gradient ratio against $b_g$.
+   Why can a very negative $b_g$ (Table 1: 9.81) again be worse than −6 (8.70)?
+   Hint: what does $g \approx 0$ do to the *branch*?
+3. Train the five designs in lockstep for a few hundred steps
+   (`preset("quick", models=tuple(f"resnet56:design={d}" for d in DESIGNS), ...)` with `notebook.run`)
+   and plot their training error. Expect noise: Table 2's gaps come from full training runs (64k iterations in v1 §4.2's schedule), not minutes.
+4. Why must a *plain* net's first units of stages 2 and 3 stay when you remove everything else, while a
+   residual net can route around any unit? (You will use this in lesson 07.)
+""",
+        zh=r"""
+## 练习
+
+1. 常数缩放在 Table 1 里有两行：$F$ 不缩放（训练失败）和 $F$ 乘以 $1-\lambda$（12.35）。分别测量这两种情形（`variant=scaling` 配合 `scale_branch=true` / `false`）。再试试 $\lambda = 0.9$ 和 $\lambda = 1.1$（`scale=0.9`）。$\lambda^{54}$ 预测的是什么？你看到的又是什么？
+2. 扫描互斥门控的偏置：$b_g \in \{0, -2, -4, -6, -8\}$，画出梯度比值随 $b_g$ 的变化。为什么 $b_g$ 过于负（Table 1：9.81）反而又不如 −6（8.70）？提示：$g \approx 0$ 对*分支*意味着什么？
+3. 把五种设计放在一起同步训练几百步（用 `notebook.run` 运行 `preset("quick", models=tuple(f"resnet56:design={d}" for d in DESIGNS), ...)`），画出它们的训练误差。预期会有噪声：Table 2 的差距来自完整的训练（按 v1 §4.2 的方案要 64k 次迭代），而不是几分钟。
+4. 为什么*普通网络*中第 2、3 阶段的第一个单元无论如何都不能去掉，而残差网络可以绕过任意一个单元？（第 07 课会用到。）
+""",
+    ),
+    hint(
+        en=r"""
+1. `signal_at_init(f"resnet{DEPTH}:variant=scaling,scale_branch=false", widths=WIDTHS, batch=BATCH)`; for λ add
+   `,scale=0.9`. $0.9^{54} \approx 0.003$, $1.1^{54} \approx 170$: the clean path is damped or amplified; BN in
+   the branches hides part of it at initialization, but the drift grows with $|\log\lambda|$.
+2. `[signal_at_init(f"resnet{DEPTH}:variant=exclusive_gate,gate_bias={b}", widths=WIDTHS, batch=BATCH).gradient_ratio for b in (0, -2, -4, -6, -8)]`.
+   In exclusive gating the branch is multiplied by $g$: with $g \approx 0$ the shortcut is clean but the
+   residual functions are switched off and learn slowly — the net starts as a shallow one.
+3. `events = run(preset("quick", models=..., dataset=..., widths=(8, 16, 32)))`, then
+   `curves(events, "train_error")`; plot one line per design. Use several seeds before concluding.
+4. Those units downsample (stride 2) and change the width: a plain net has no other way from a 32×32×16
+   map to a 16×16×32 one. A residual unit always keeps its shortcut $h(x)$, so deleting its branch
+   leaves a path.
+""",
+        zh=r"""
+1. `signal_at_init(f"resnet{DEPTH}:variant=scaling,scale_branch=false", widths=WIDTHS, batch=BATCH)`；改 λ 就加上 `,scale=0.9`。$0.9^{54} \approx 0.003$，$1.1^{54} \approx 170$：干净通路分别被衰减或放大。初始化时分支里的 BN 会掩盖一部分效果，但漂移程度随 $|\log\lambda|$ 增大。
+2. `[signal_at_init(f"resnet{DEPTH}:variant=exclusive_gate,gate_bias={b}", widths=WIDTHS, batch=BATCH).gradient_ratio for b in (0, -2, -4, -6, -8)]`。互斥门控里分支要乘以 $g$：$g \approx 0$ 时捷径虽然干净，但残差函数几乎被关掉，学得很慢——网络一开始相当于一个浅层网络。
+3. `events = run(preset("quick", models=..., dataset=..., widths=(8, 16, 32)))`，再用 `curves(events, "train_error")`，每种设计画一条线。下结论之前要多换几个随机种子。
+4. 这些单元负责下采样（步幅 2）并改变宽度：普通网络没有别的办法把 32×32×16 的特征图变成 16×16×32。残差单元始终保留捷径 $h(x)$，删掉它的分支之后仍有通路。
+""",
+    ),
+]
