@@ -30,6 +30,7 @@ class RunConfig:
     warmup_lr: float | None = None  # lr until training error < warmup_until (v1 §4.2, ResNet-110)
     warmup_until: float = 0.8  # training-error threshold (fraction) that ends the warm-up
     warmup_min_depth: int = 0  # only models at least this deep warm up (the paper: 110)
+    warmup_max_steps: int | None = None  # end the warm-up here even if the error is still high
     augment: bool = True  # 4-pixel pad + random 32×32 crop + horizontal flip, v1 §4.2
     log_every: int = 100  # steps between metric events (and device synchronisations)
     eval_every: int = 1_000  # steps between test-error evaluations (also at the last step)
@@ -103,10 +104,11 @@ def _parse_value(text: str):
 PRESETS: dict[str, dict] = {
     "quick": dict(
         widths=(8, 16, 32), train_size=5_000, test_size=1_000, batch_size=64, steps=600,
-        lr=0.1, milestones=(450,), warmup_lr=0.01, warmup_until=0.8, log_every=10, eval_every=100),
+        lr=0.1, milestones=(450,), warmup_lr=0.01, warmup_until=0.8, warmup_max_steps=100, log_every=10,
+        eval_every=100),
     "classroom": dict(
         train_size=None, test_size=None, batch_size=128, steps=3_000, lr=0.1, milestones=(2_000, 2_600),
-        warmup_lr=0.01, warmup_until=0.8, log_every=25, eval_every=250),
+        warmup_lr=0.01, warmup_until=0.8, warmup_max_steps=400, log_every=25, eval_every=250),
     "paper": dict(
         batch_size=128, steps=64_000, lr=0.1, milestones=(32_000, 48_000), warmup_lr=0.01,
         warmup_until=0.8, warmup_min_depth=110, log_every=100, eval_every=1_000),

@@ -211,8 +211,10 @@ class Trainer:
             yield Status(m.name, step, "diverged",
                          f"{m.name}: the loss became {loss} at step {step}; this model stops, the others go on")
             return
-        if m.warmup and err < cfg.warmup_until:
-            m.warmup = False  # v1 §4.2: back to lr 0.1 once training error is below 80%
+        if m.warmup and (err < cfg.warmup_until or (cfg.warmup_max_steps and step >= cfg.warmup_max_steps)):
+            # v1 §4.2: back to lr 0.1 once training error is below 80% ("about 400 iterations");
+            # a short preset caps the warm-up so a hard dataset cannot keep it at 0.01 for good.
+            m.warmup = False
         probes = m.probe.read(step).to_dict() if probing and m.probe is not None else None
         test_error = self.evaluate(m) if evaluate else None
         yield Metrics(m.name, step, step / self.steps_per_epoch, self.lr(m, step), loss, err, rate,

@@ -124,6 +124,10 @@ def test_warmup_until_training_error_below_threshold(tiny_data, tiny_config):
     cfg = dataclasses.replace(tiny_config, warmup_lr=0.01, warmup_until=1.01)
     metrics = _metrics(Trainer(cfg, data=tiny_data).run())
     assert [m.lr for m in metrics if m.model == "plain8"] == pytest.approx([0.1, 0.1, 0.01])  # ended at first log
+    # A cap ends the warm-up even while the error is still high.
+    cfg = dataclasses.replace(tiny_config, warmup_lr=0.01, warmup_until=0.0, warmup_max_steps=4)
+    metrics = _metrics(Trainer(cfg, data=tiny_data).run())
+    assert [m.lr for m in metrics if m.model == "plain8"] == pytest.approx([0.1, 0.1, 0.01])
     # warmup_min_depth: only deep nets warm up (the paper: ResNet-110).
     trainer = Trainer(dataclasses.replace(tiny_config, warmup_lr=0.01, warmup_min_depth=110), data=tiny_data)
     assert not any(m.warmup for m in trainer.members)
