@@ -3,7 +3,6 @@
 import dataclasses
 
 import pytest
-import torch
 import torch.nn as nn
 
 from resnet_edu.analysis.span import span_config, span_entries, span_param_counts, summarize_spans
