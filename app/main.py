@@ -19,23 +19,23 @@ from ui.i18n import language_toggle, t  # noqa: E402
 from views import blocks, degradation, gradients, home, residual, runs  # noqa: E402
 
 PAGES = {  # url path -> (render function, icon)
-    "home": (home.render, "🏠"),
-    "degradation": (degradation.render, "📉"),
-    "residual": (residual.render, "➕"),
-    "gradients": (gradients.render, "🌊"),
-    "blocks": (blocks.render, "🧱"),
-    "runs": (runs.render, "🗂️"),
+    "home": (home.render, ":material/home:"),
+    "degradation": (degradation.render, ":material/trending_down:"),
+    "residual": (residual.render, ":material/add_circle:"),
+    "gradients": (gradients.render, ":material/waves:"),
+    "blocks": (blocks.render, ":material/view_in_ar:"),
+    "runs": (runs.render, ":material/folder_open:"),
 }
 PAGE_PARAMS = ("models", "preset", "dataset", "seeds", "runs")
 
-st.set_page_config(page_title="ResNet Lab", page_icon="🧪", layout="wide")
+st.set_page_config(page_title="ResNet Lab", page_icon=":material/science:", layout="wide")
 language_toggle()
 
 wanted = st.query_params.get("page", "home")
 pages = [st.Page(render, title=t(f"page.{name}"), icon=icon, url_path=name, default=name == wanted)
          for name, (render, icon) in PAGES.items()]
 if not any(name == wanted for name in PAGES):
-    pages[0] = st.Page(home.render, title=t("page.home"), icon="🏠", url_path="home", default=True)
+    pages[0] = st.Page(home.render, title=t("page.home"), icon=":material/home:", url_path="home", default=True)
 page = st.navigation(pages)
 context.PAGE_OBJECTS.update(dict(zip(PAGES, pages)))
 name = next((n for n, p in zip(PAGES, pages) if p is page or p.title == page.title), "home")
@@ -58,4 +58,4 @@ with st.sidebar:
 try:
     page.run()
 except Exception as err:  # a page's bug must not take the app down: one line, not a traceback
-    st.error(t("app.page_error", error=f"{type(err).__name__}: {err}"), icon="⚠️")
+    st.error(t("app.page_error", error=f"{type(err).__name__}: {err}"), icon=":material/warning:")

@@ -111,7 +111,7 @@ def replay_figure(df: pd.DataFrame, metric: str, title: str, x_title: str = "ste
                   play: str = "▶", pause: str = "❚❚") -> go.Figure:
     """The recorded curves drawn over time in the browser (plotly frames), no server loop."""
     bands = seed_bands(df, metric)
-    models = list(dict.fromkeys(bands["model"]))
+    models = list(dict.fromkeys(df["model"]))  # the run's own order, as in the live charts
     labels = labels or {}
     fig = error_figure(bands, title, x_title, y_title, models, labels)
     if bands.empty:
@@ -128,14 +128,16 @@ def replay_figure(df: pd.DataFrame, metric: str, title: str, x_title: str = "ste
                                   name=labels.get(model, model)))
         return out
 
-    fig = go.Figure(data=traces(cuts[0]), frames=[go.Frame(data=traces(c), name=str(c)) for c in cuts])
+    # Drawn whole at first; ▶ replays it from the first step.
+    fig = go.Figure(data=traces(cuts[-1]), frames=[go.Frame(data=traces(c), name=str(c)) for c in cuts])
     fig.update_xaxes(range=[0, steps[-1] * 1.02])
     fig.update_yaxes(range=[0, max(5.0, float(bands["mean"].max()) * 1.05)])
     fig.update_layout(updatemenus=[{
-        "type": "buttons", "showactive": False, "x": 0.0, "y": 1.18, "xanchor": "left",
+        "type": "buttons", "direction": "left", "showactive": False, "x": 1.0, "y": 1.16, "xanchor": "right",
+        "yanchor": "bottom", "pad": {"r": 4, "t": 0},
         "buttons": [
             {"label": play, "method": "animate",
-             "args": [None, {"frame": {"duration": 150, "redraw": False}, "fromcurrent": True,
+             "args": [None, {"frame": {"duration": 150, "redraw": False}, "fromcurrent": False,
                              "transition": {"duration": 0}}]},
             {"label": pause, "method": "animate",
              "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}]}])

@@ -24,7 +24,7 @@ def test_run_reaches_store_and_chart(monkeypatch, tmp_path):
     at = open_page("degradation", models="plain8;resnet8", preset="tiny")
     no_failures(at)
     assert at.multiselect(key="degradation_models").value == ["plain8", "resnet8"]
-    at.radio(key="degradation_predict").set_value("resnet8").run()
+    at.radio(key="degradation_predict.en").set_value("resnet8").run()
     at.button(key="degradation_start").click().run()
     no_failures(at)
     assert "runs" in at.query_params, "the run group is in the URL"

@@ -6,7 +6,7 @@ from resnet_edu import eta
 from resnet_edu.background import BackgroundDownload
 
 from . import context
-from .i18n import formatter, t
+from .i18n import formatter, lkey, t
 
 
 @st.cache_resource(show_spinner=False)
@@ -15,47 +15,53 @@ def _download(data_dir: str) -> BackgroundDownload:
 
 
 def synthetic_banner() -> None:
-    st.warning(t("data.synthetic_banner"), icon="🧪")
+    st.warning(t("data.synthetic_banner"), icon=":material/science:")
 
 
 def dataset_picker(key: str) -> str:
-    """'cifar10' when present and chosen, else 'synthetic' (said clearly, with a download button)."""
-    present = context.cifar_present()
-    options = ["cifar10", "synthetic"] if present else ["synthetic"]
+    """'cifar10' when present and chosen, else 'synthetic'. Call `dataset_notes` below the row."""
+    options = ["cifar10", "synthetic"] if context.cifar_present() else ["synthetic"]
     default = context.url_get("dataset", options[0])
-    dataset = st.radio(t("data.label"), options, index=options.index(default) if default in options else 0,
-                       format_func=formatter(lambda d: t(f"data.{d}"), options), horizontal=True, key=f"{key}_dataset")
-    if not present:
-        _download_panel()
+    return st.radio(t("data.label"), options, index=options.index(default) if default in options else 0,
+                    format_func=formatter(lambda d: t(f"data.{d}"), options), horizontal=True,
+                    key=lkey(f"{key}_dataset"))
+
+
+def dataset_notes(dataset: str) -> None:
+    """The SYNTHETIC banner, and where CIFAR-10 is missing, a folded panel to download it."""
     if dataset == "synthetic":
         synthetic_banner()
-    return dataset
+    if not context.cifar_present():
+        with st.expander(t("data.get_cifar"), icon=":material/download:"):
+            _download_panel()
 
 
-@st.fragment
 def _download_panel() -> None:
     job = _download(str(context.data_dir()))
-    st.info(t("data.cifar_missing", path=str(context.data_dir())), icon="📁")
+    st.fragment(_download_body, run_every=1.0 if job.running else None)(job)
+
+
+def _download_body(job: BackgroundDownload) -> None:
+    """Polls the background download (a top-level fragment: never called from another one)."""
+    st.info(t("data.cifar_missing", path=str(context.data_dir())), icon=":material/folder_off:")
     if job.running:
         st.progress(job.fraction(), text=t("data.downloading", mb=f"{job.done_bytes / 2**20:.0f}"))
-        if st.button(t("data.refresh"), key="download_refresh"):
-            st.rerun(scope="fragment")
     elif job.finished and job.error:
-        st.error(t("data.download_failed", error=job.error), icon="⚠️")
+        st.error(t("data.download_failed", error=job.error), icon=":material/warning:")
     elif job.finished:
         st.success(t("data.download_done"))
         if st.button(t("data.use_cifar"), key="download_use"):
             st.rerun()
-    if not job.running and st.button(t("data.download"), icon="⬇️", key="download_start"):
+    if not job.running and st.button(t("data.download"), icon=":material/download:", key="download_start"):
         job.start()
-        st.rerun(scope="fragment")
+        st.rerun()  # the whole page, so the panel comes back with its timer on
 
 
 def preset_picker(key: str) -> str:
     names = context.preset_names()
     default = context.url_get("preset", names[0])
     return st.selectbox(t("preset.label"), names, index=names.index(default) if default in names else 0,
-                        format_func=formatter(lambda p: t(f"preset.{p}"), names), key=f"{key}_preset")
+                        format_func=formatter(lambda p: t(f"preset.{p}"), names), key=lkey(f"{key}_preset"))
 
 
 def seeds_input(key: str) -> int:

@@ -58,3 +58,9 @@ def formatter(label, options) -> "callable":
     """A widget's format_func with every label translated now (it may be called outside this run)."""
     labels = {option: label(option) for option in options}
     return lambda option: labels.get(option, str(option))
+
+
+def lkey(name: str) -> str:
+    """A widget key per language: a widget whose option labels are translated starts afresh
+    when the language changes (the browser would otherwise keep showing the old labels)."""
+    return f"{name}.{lang()}"

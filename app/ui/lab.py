@@ -10,7 +10,7 @@ import streamlit as st
 from resnet_edu import plots
 
 from . import context, controls, live
-from .i18n import formatter, t
+from .i18n import formatter, lkey, t
 
 
 def model_picker(key: str, choices: list[str], defaults: list[str]) -> list[str]:
@@ -29,6 +29,7 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         preset_name = controls.preset_picker(key)
     with c3:
         seeds = controls.seeds_input(key)
+    controls.dataset_notes(dataset)
 
     configs, problem = [], None
     if not models:
@@ -40,7 +41,7 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         except ValueError as err:
             problem = str(err)
     if problem:
-        st.error(problem, icon="⚠️")
+        st.error(problem, icon=":material/warning:")
     else:
         controls.show_eta(configs)
 
@@ -49,8 +50,8 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         predicted = st.radio(t("predict.question"), models + ["?"], index=None, horizontal=True,
                              format_func=formatter(lambda m: t("predict.unsure") if m == "?" else plots.model_label(m),
                                                      models + ["?"]),
-                             key=f"{key}_predict")
-    if st.button(t("lab.start"), type="primary", icon="🚀", disabled=not configs, key=f"{key}_start"):
+                             key=lkey(f"{key}_predict"))
+    if st.button(t("lab.start"), type="primary", icon=":material/play_arrow:", disabled=not configs, key=f"{key}_start"):
         ids = [context.runner().submit(c, label=f"{key}: {', '.join(models)} seed {c.seed}") for c in configs]
         st.session_state[f"{key}_group"] = ids
         st.session_state[f"{key}_predicted"] = predicted

@@ -52,7 +52,7 @@ def _group_body(ids: tuple[str, ...], view: str, predicted: str | None) -> None:
     for rid in ids:
         for e in events[rid]:
             if e.get("kind") == "status" and e.get("status") == "diverged":
-                st.warning(t("live.diverged", message=e.get("message", "")), icon="⚠️")
+                st.warning(t("live.diverged", message=e.get("message", "")), icon=":material/warning:")
     models = list(configs[ids[0]].models)
     labels = {m: plots.model_label(m) for m in models}
     if df.empty:
@@ -84,15 +84,15 @@ def status_row(rid: str, status: dict, config) -> None:
                          f"{t('live.step', step=f'{step:,}', steps=f'{steps:,}')}")
     message = status.get("message", "")
     if state == "failed":
-        st.error(t("live.failed", message=message), icon="⚠️")
+        st.error(t("live.failed", message=message), icon=":material/warning:")
     elif state == "interrupted":
-        st.warning(t("live.interrupted"), icon="⏸️")
+        st.warning(t("live.interrupted"), icon=":material/pause_circle:")
     with cols[1]:
-        if state in ACTIVE and st.button(t("live.stop"), key=f"stop_{rid}", icon="⏹️"):
+        if state in ACTIVE and st.button(t("live.stop"), key=f"stop_{rid}", icon=":material/stop_circle:"):
             runner.stop(rid)
             st.rerun(scope="fragment")
     with cols[2]:
-        if state in ("stopped", "interrupted") and st.button(t("live.resume"), key=f"resume_{rid}", icon="▶️"):
+        if state in ("stopped", "interrupted") and st.button(t("live.resume"), key=f"resume_{rid}", icon=":material/play_circle:"):
             try:
                 runner.resume(rid)
             except ValueError as err:
@@ -151,10 +151,10 @@ def reveal(df: pd.DataFrame, predicted: str, labels: dict) -> None:
     best = min(finals, key=finals.get)
     summary = ", ".join(f"{labels.get(m, m)} {v:.1f}%" for m, v in finals.items())
     if predicted == best:
-        st.success(t("predict.right", model=labels.get(best, best), summary=summary), icon="🎯")
+        st.success(t("predict.right", model=labels.get(best, best), summary=summary), icon=":material/check_circle:")
     else:
         guess = t("predict.unsure") if predicted == "?" else labels.get(predicted, predicted)
-        st.info(t("predict.reveal", guess=guess, model=labels.get(best, best), summary=summary), icon="🔎")
+        st.info(t("predict.reveal", guess=guess, model=labels.get(best, best), summary=summary), icon=":material/visibility:")
 
 
 def watch_active(view: str) -> list[str] | None:

@@ -9,7 +9,7 @@ from resnet_edu.config import model_spec
 from resnet_edu.diagrams import unit_dot
 from resnet_edu.models import DESIGNS, BasicBlock, ResidualUnit, count_macs, count_params
 
-from ui.i18n import formatter, t
+from ui.i18n import formatter, lkey, t
 
 EQUATIONS = {
     "original": r"x_{l+1} = \mathrm{ReLU}\big(x_l + \mathcal{F}(x_l)\big)",
@@ -31,18 +31,18 @@ def render() -> None:
     st.title(t("blocks.title"))
     st.markdown(t("blocks.intro"))
     c1, c2, c3 = st.columns(3)
-    design = c1.selectbox(t("residual.design"), DESIGNS, format_func=formatter(lambda d: t(f"design.{d}"), DESIGNS), key="blocks_design")
-    shortcut = c2.radio(t("blocks.shortcut"), ["none", "A", "B", "C"], horizontal=True,
+    design = c1.selectbox(t("residual.design"), DESIGNS, format_func=formatter(lambda d: t(f"design.{d}"), DESIGNS), key=lkey("blocks_design"))
+    shortcut = c2.radio(t("blocks.shortcut"), ["none", "A", "B", "C"], index=1, horizontal=True,
                         format_func=formatter(lambda o: t("blocks.plain") if o == "none" else t(f"shortcut.{o}"),
                                                ["none", "A", "B", "C"]),
-                        key="blocks_shortcut")
+                        key=lkey("blocks_shortcut"))
     depth = c3.selectbox(t("blocks.depth"), [20, 32, 44, 56, 110], index=3, key="blocks_depth")
     plain = shortcut == "none"
     short = None if plain else shortcut
 
     left, right = st.columns([2, 3])
     with left:
-        st.graphviz_chart(unit_dot(design, short, channels=16), width="stretch")
+        st.graphviz_chart(unit_dot(design, short, channels=16), width="content")
         st.caption(t("blocks.diagram_caption"))
     with right:
         st.markdown(f"**{t('blocks.equation')}**")
@@ -64,6 +64,6 @@ def render() -> None:
             rows.append({t("blocks.net"): label, t("blocks.entry"): entry, t("blocks.params"): f"{params:,}",
                          t("blocks.macs"): f"{macs / 1e6:,.1f} M"})
         except ValueError as err:
-            st.error(str(err), icon="⚠️")
+            st.error(str(err), icon=":material/warning:")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(t("blocks.counts_note"))

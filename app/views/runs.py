@@ -10,7 +10,7 @@ from resnet_edu.runs import ACTIVE
 
 from ui import context, live
 from ui.charts import chart
-from ui.i18n import formatter, t
+from ui.i18n import formatter, lkey, t
 
 
 def render() -> None:
@@ -55,9 +55,9 @@ def replay(ids: list[str]) -> None:
     if not same_config:
         df = df.assign(model=df["run_id"].str.slice(0, 15) + " · " + df["model"])
     metric = st.radio(t("runs.metric"), ["train_error", "test_error"], horizontal=True,
-                      format_func=formatter(lambda m: t(f"chart.{m}"), ["train_error", "test_error"]), key="runs_metric")
+                      format_func=formatter(lambda m: t(f"chart.{m}"), ["train_error", "test_error"]), key=lkey("runs_metric"))
     mode = st.radio(t("runs.replay_mode"), ["animate", "all"], horizontal=True,
-                    format_func=formatter(lambda m: t(f"runs.mode_{m}"), ["animate", "all"]), key="runs_mode")
+                    format_func=formatter(lambda m: t(f"runs.mode_{m}"), ["animate", "all"]), key=lkey("runs_mode"))
     labels = {m: plots.model_label(m) if " · " not in m else m.split(" · ")[0] + " · " +
               plots.model_label(m.split(" · ")[1]) for m in df["model"].unique()}
     if any(c.dataset == "synthetic" for c in configs.values()):
@@ -88,11 +88,11 @@ def manage(rid: str) -> None:
                        mime="text/x-python", key=f"cell_{rid}")
     st.code(export.notebook_cell(config), language="python")
     c1, c2, c3 = st.columns(3)
-    if state in ACTIVE and c1.button(t("live.stop"), key=f"runs_stop_{rid}", icon="⏹️"):
+    if state in ACTIVE and c1.button(t("live.stop"), key=f"runs_stop_{rid}", icon=":material/stop_circle:"):
         runner.stop(rid)
         st.rerun()
     if state in ("stopped", "interrupted", "failed") and c1.button(t("live.resume"), key=f"runs_resume_{rid}",
-                                                                  icon="▶️"):
+                                                                  icon=":material/play_circle:"):
         try:
             runner.resume(rid)
             st.rerun()
@@ -100,7 +100,7 @@ def manage(rid: str) -> None:
             st.error(str(err))
     if state not in ACTIVE:
         sure = c2.checkbox(t("runs.delete_sure"), key=f"sure_{rid}")
-        if c3.button(t("runs.delete"), key=f"delete_{rid}", icon="🗑️", disabled=not sure):
+        if c3.button(t("runs.delete"), key=f"delete_{rid}", icon=":material/delete:", disabled=not sure):
             store.delete(rid)
             st.query_params.pop("runs", None)
             st.session_state.pop("runs_chosen", None)

@@ -1,0 +1,140 @@
+"""The app in a real browser: Debian's chromium, driven by playwright, against `streamlit run`.
+
+Open the degradation lab, start a short run, see the live chart grow, click another widget
+mid-run and see the run go on, stop it, switch to Chinese and check the Chinese text is drawn
+with a real CJK font (not boxes). Screenshots go to artifacts/ (gitignored).
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's /usr/bin/chromium")]
+
+# True when the glyph for `text` differs from the "missing glyph" box of an unassigned code point.
+CJK_DRAWN = """(text) => {
+  const draw = (s) => { const c = document.createElement('canvas'); c.width = 80; c.height = 80;
+    const g = c.getContext('2d'); g.font = '48px sans-serif'; g.fillText(s, 10, 60);
+    return g.getImageData(0, 0, 80, 80).data.join(','); };
+  const tofu = draw('\\u0378');
+  return [...text].filter(ch => ch.trim()).every(ch => draw(ch) !== tofu);
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = free_port()
+    env = {**os.environ, "RESNET_EDU_RUNS_DIR": str(tmp_path / "runs"), "RESNET_EDU_DATA_DIR": str(tmp_path / "data"),
+           "RESNET_EDU_TEST_TINY": "1", "RESNET_EDU_TINY_STEPS": "2000"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        end = time.time() + 60
+        while time.time() < end:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start")
+        yield f"http://127.0.0.1:{port}", tmp_path / "runs"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_status(runs: Path) -> dict:
+    folders = [f for f in runs.iterdir() if (f / "status.json").exists()] if runs.exists() else []
+    return json.loads((folders[0] / "status.json").read_text()) if folders else {}
+
+
+def points(page) -> int:
+    """How many points the first training-error curve holds right now."""
+    return page.evaluate("""() => { const p = document.querySelector('.js-plotly-plot');
+        const data = p && (p._fullData || p.data); if (!data) return 0;
+        return Math.max(0, ...data.map(t => (t.x && t.x.length) || 0)); }""")
+
+
+def wait_until(fn, timeout=90, what=""):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_live_run_in_a_real_browser(server):
+    from playwright.sync_api import sync_playwright
+
+    url, runs = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1600, "height": 1800})
+        page.goto(f"{url}/?page=degradation&lang=en&models=plain8;plain14&preset=tiny", timeout=60_000)
+        page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+        page.get_by_text("SYNTHETIC dataset").first.wait_for()
+        page.screenshot(path=ARTIFACTS / "01_degradation_start.png", full_page=True)
+
+        page.get_by_role("button", name="Start training").click()
+        wait_until(lambda: points(page) >= 2, timeout=150, what="the first points on the live chart")
+        first = points(page)
+        wait_until(lambda: points(page) > first, what="the live chart to grow")
+        page.screenshot(path=ARTIFACTS / "02_degradation_live.png", full_page=True)
+
+        # Another widget mid-run: the seeds input. The run must go on.
+        step_before = run_status(runs)["step"]
+        page.get_by_role("spinbutton", name="Seeds").fill("2")
+        page.get_by_role("spinbutton", name="Seeds").press("Enter")
+        time.sleep(1)
+        assert run_status(runs)["status"] == "running"
+        wait_until(lambda: run_status(runs)["step"] > step_before + 4, what="the run to continue after a click")
+        grown = points(page)
+        wait_until(lambda: points(page) > grown, what="the chart to keep updating after a click")
+
+        page.get_by_role("button", name="Stop").first.click()
+        wait_until(lambda: run_status(runs).get("status") == "stopped", what="the run to stop")
+        page.get_by_text("stopped").first.wait_for(timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "03_degradation_stopped.png", full_page=True)
+
+        page.get_by_text("简体中文").first.click()
+        page.get_by_text("退化实验室").first.wait_for(timeout=30_000)
+        assert "lang=zh" in page.url
+        page.wait_for_timeout(1500)
+        page.screenshot(path=ARTIFACTS / "04_degradation_zh.png", full_page=True)
+        assert page.evaluate(CJK_DRAWN, "退化实验室训练误差"), "Chinese text renders as boxes: no CJK font"
+
+        for name in ("home", "residual", "gradients", "blocks", "runs"):
+            page.goto(f"{url}/?page={name}&lang=zh", timeout=60_000)
+            page.locator("h1").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            assert not page.locator(".stException").count(), f"{name}: an exception is shown"
+            page.screenshot(path=ARTIFACTS / f"05_{name}_zh.png", full_page=True)
+        browser.close()
