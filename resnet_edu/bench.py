@@ -168,6 +168,8 @@ def main(args) -> int:
     print(f"device: {device_label(device)}; batch {args.batch_size}; {args.steps} timed steps after "
           f"{args.warmup} warm-up; torch {torch.__version__}")
     print(f"{'model':14s} {'path':34s} {'images/s':>10s} {'ms/step':>9s} {'peak MiB':>9s} {'64k steps':>10s}")
+    if device.type != "cuda":
+        print("(peak MiB off CUDA is the whole process's peak resident memory, not one path's)")
     for name, r in results.items():
         for label, f in (("project", r), ("conventional", r["conventional"])):
             print(f"{name:14s} {label + ' (' + f['path'] + ')':34.34s} {f['images_per_s']:10.0f} "
