@@ -16,7 +16,7 @@ import streamlit as st  # noqa: E402
 
 from ui import context  # noqa: E402
 from ui.i18n import language_toggle, t  # noqa: E402
-from views import blocks, degradation, gradients, home, residual, runs  # noqa: E402
+from views import analyses, blocks, degradation, gradients, home, residual, runs  # noqa: E402
 
 PAGES = {  # url path -> (render function, icon)
     "home": (home.render, ":material/home:"),
@@ -24,6 +24,7 @@ PAGES = {  # url path -> (render function, icon)
     "residual": (residual.render, ":material/add_circle:"),
     "gradients": (gradients.render, ":material/waves:"),
     "blocks": (blocks.render, ":material/view_in_ar:"),
+    "analyses": (analyses.render, ":material/biotech:"),
     "runs": (runs.render, ":material/folder_open:"),
 }
 PAGE_PARAMS = ("models", "preset", "dataset", "seeds", "runs")

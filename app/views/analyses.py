@@ -1,0 +1,243 @@
+"""Beyond the papers: lesion study, signal propagation, attributions, loss landscape, shortcut span.
+
+Each tab reads trained models from the run store (resnet_edu.analysis.loading) and calls one
+function of resnet_edu.analysis. Results are kept in the session, keyed by run and settings,
+so a later click shows them again at once; a computation shows a progress bar.
+"""
+
+import streamlit as st
+
+from resnet_edu.analysis import figures, lesion, loading, signal, span
+from resnet_edu.analysis.attribution import compare_attributions
+from resnet_edu.analysis.landscape import random_line, surface
+
+from ui import context
+from ui.charts import chart
+from ui.i18n import formatter, t
+
+DEPTHS = [20, 56]
+
+
+def render() -> None:
+    st.title(t("analyses.title"))
+    st.markdown(t("analyses.intro"))
+    tabs = st.tabs([t("analyses.tab_lesion"), t("analyses.tab_signal"), t("analyses.tab_attr"),
+                    t("analyses.tab_landscape"), t("analyses.tab_span")])
+    with tabs[0]:
+        _lesion_tab()
+    with tabs[1]:
+        _signal_tab()
+    with tabs[2]:
+        _attribution_tab()
+    with tabs[3]:
+        _landscape_tab()
+    with tabs[4]:
+        _span_tab()
+
+
+# -- shared pieces ----------------------------------------------------------------------------
+def _dataset() -> str:
+    return "cifar10" if context.cifar_present() else "synthetic"
+
+
+def _training_config(models: tuple[str, ...]):
+    """The run to offer when nothing is trained: the quick preset (tiny in tests)."""
+    name = "tiny" if context.tiny_mode() else "quick"
+    return context.make_config(name, models, _dataset())
+
+
+def _trained_pair(key: str):
+    """Pick a depth; return (run_dir, plain entry, residual entry), or None after offering a run."""
+    depth = st.selectbox(t("analyses.depth"), DEPTHS, key=f"{key}_depth")
+    plain, residual = f"plain{depth}", f"resnet{depth}"
+    run_dir = _run_with(plain, residual)
+    if run_dir is None:
+        st.info(t("analyses.need_training", plain=plain, residual=residual), icon=":material/info:")
+        if st.button(t("analyses.train_button", plain=plain, residual=residual), key=f"{key}_train",
+                     icon=":material/play_arrow:"):
+            run_id = context.runner().submit(_training_config((plain, residual)),
+                                             label=f"analyses: {plain}, {residual}")
+            st.success(t("analyses.train_queued", run=run_id))
+        return None
+    st.caption(t("analyses.using_run", run=run_dir.name))
+    return run_dir, plain, residual
+
+
+def _run_with(*entries: str):
+    """The newest finished-or-stopped run whose checkpoint holds all `entries`."""
+    store = context.store()
+    for info in store.list():
+        if all(e in info.config.models for e in entries) and info.status not in ("queued", "running"):
+            path = store.path(info.run_id)
+            if all(loading.has_trained(path, e) for e in entries):
+                return path
+    return None
+
+
+def _progress(label: str):
+    bar = st.progress(0.0, text=label)
+    return bar, (lambda done, total: bar.progress(min(done / max(total, 1), 1.0), text=label))
+
+
+def _cached(key: tuple, compute):
+    """Compute once per settings and keep the result in the session."""
+    results = st.session_state.setdefault("analysis_results", {})
+    if key not in results:
+        results[key] = compute()
+    return results[key]
+
+
+def _computed(key: tuple) -> bool:
+    return key in st.session_state.get("analysis_results", {})
+
+
+# -- 1. lesion study --------------------------------------------------------------------------
+def _lesion_tab() -> None:
+    st.markdown(t("analyses.lesion_intro"))
+    picked = _trained_pair("lesion")
+    if picked is None:
+        return
+    run_dir, plain, residual = picked
+    n_images = st.select_slider(t("analyses.images"), [100, 250, 500, 1000], value=250, key="lesion_n")
+    key = ("lesion", str(run_dir), n_images)
+    if _computed(key) or st.button(t("analyses.run"), key="lesion_run", icon=":material/science:"):
+        def compute():
+            config = context.store().config(run_dir.name)
+            x, y = loading.eval_tensors(config, n=n_images)
+            out = {}
+            for entry in (plain, residual):
+                bar, tick = _progress(t("analyses.working", what=entry))
+                out[entry] = lesion.lesion_single(loading.load_trained(run_dir, entry), x, y, on_progress=tick)
+                bar.empty()
+            return out
+        studies = _cached(key, compute)
+        chart(figures.lesion_figure(studies, title=t("analyses.lesion_chart"), x_label=t("analyses.lesion_x"),
+                                    y_label=t("chart.error_pct"), baseline_label=t("analyses.lesion_baseline")),
+              "lesion", key="lesion_chart")
+        skipped = [u.name for s in studies.values() for u in s.units if u.error is None]
+        if skipped:
+            st.caption(t("analyses.lesion_skipped", units=", ".join(sorted(set(skipped)))))
+    n_units = 3 * ((int(residual.removeprefix("resnet")) - 2) // 6)
+    chart(figures.path_length_figure(n_units, title=t("analyses.paths_chart"), x_label=t("analyses.paths_x"),
+                                     y_label=t("analyses.paths_y")), "paths", key="paths_chart")
+
+
+# -- 2. signal propagation at init -------------------------------------------------------------
+SIGNAL_VARIANTS = ["identity", "scaling", "shortcut_gate", "exclusive_gate", "dropout"]
+
+
+def _signal_tab() -> None:
+    st.markdown(t("analyses.signal_intro"))
+    st.latex(r"x_L = x_l + \sum_{i=l}^{L-1} \mathcal{F}(x_i, W_i), \qquad "
+             r"\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}"
+             r"\Big(1 + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\mathcal{F}(x_i, W_i)\Big)")
+    c1, c2, c3 = st.columns(3)
+    depths = c1.multiselect(t("analyses.depths"), [20, 56, 110, 164], default=[20, 56, 110], key="signal_depths")
+    variants = c2.multiselect(t("analyses.variants"), SIGNAL_VARIANTS, default=["identity", "scaling"],
+                              format_func=formatter(lambda v: t(f"variant.{v}"), SIGNAL_VARIANTS),
+                              key="signal_variants")
+    bn_mode = c3.radio(t("analyses.bn_mode"), ["eval", "train"], horizontal=True, key="signal_bn",
+                       format_func=formatter(lambda m: t(f"analyses.bn_{m}"), ["eval", "train"]))
+    st.caption(t(f"analyses.bn_{bn_mode}_note"))
+    if not depths or not variants:
+        st.warning(t("analyses.pick_something"))
+        return
+    # The bare resnet<d> is the identity variant: left out when identity is not picked.
+    designs = ("original",) if "identity" in variants else ()
+    entries = signal.sweep_entries(depths=tuple(depths), designs=designs, variants=tuple(variants), plain=True)
+    key = ("signal", tuple(entries), bn_mode)
+    bar, tick = _progress(t("analyses.working", what=t("analyses.tab_signal")))
+    profiles = _cached(key, lambda: signal.signal_sweep(entries, bn_mode=bn_mode, on_progress=tick))
+    bar.empty()
+    chart(figures.signal_figure(profiles, which="backward", title=t("analyses.signal_backward"),
+                                x_label=t("analyses.signal_x"), y_label=t("analyses.signal_backward_y")),
+          "signal_backward", key="signal_backward")
+    chart(figures.signal_figure(profiles, which="forward", title=t("analyses.signal_forward"),
+                                x_label=t("analyses.signal_x"), y_label=t("analyses.signal_forward_y")),
+          "signal_forward", key="signal_forward")
+
+
+# -- 3. attributions -----------------------------------------------------------------------------
+def _attribution_tab() -> None:
+    st.markdown(t("analyses.attr_intro"))
+    picked = _trained_pair("attr")
+    if picked is None:
+        return
+    run_dir, plain, residual = picked
+    n_images = st.slider(t("analyses.images"), 2, 8, 4, key="attr_n")
+    key = ("attr", str(run_dir), n_images)
+    if _computed(key) or st.button(t("analyses.run"), key="attr_run", icon=":material/science:"):
+        def compute():
+            config = context.store().config(run_dir.name)
+            x, y = loading.eval_tensors(config, n=n_images)
+            models = {e: loading.load_trained(run_dir, e) for e in (plain, residual)}
+            bar, tick = _progress(t("analyses.working", what=t("analyses.tab_attr")))
+            maps = compare_attributions(models, x, y, on_progress=tick)
+            bar.empty()
+            from resnet_edu.data import load_dataset
+            classes = load_dataset(config.dataset, config.data_dir)[1].classes
+            return x, y, maps, classes
+        x, y, maps, classes = _cached(key, compute)
+        methods = {"saliency": t("analyses.saliency"), "integrated_gradients": t("analyses.ig"),
+                   "grad_cam": "Grad-CAM"}
+        fig = figures.attribution_figure(x, maps, y, classes, title=t("analyses.attr_chart"),
+                                         method_names=methods, image_label=t("analyses.image"),
+                                         caption=t("analyses.attr_caption"))
+        chart(fig, "attributions", key="attr_chart")
+
+
+# -- 4. loss landscape --------------------------------------------------------------------------
+def _landscape_tab() -> None:
+    st.markdown(t("analyses.landscape_intro"))
+    picked = _trained_pair("landscape")
+    if picked is None:
+        return
+    run_dir, plain, residual = picked
+    c1, c2 = st.columns(2)
+    resolution = c1.select_slider(t("analyses.resolution"), [5, 7, 9, 11, 15], value=7, key="land_res")
+    n_images = c2.select_slider(t("analyses.images"), [128, 256, 512], value=256, key="land_n")
+    st.caption(t("analyses.landscape_cost", points=resolution * resolution * 2))
+    key = ("landscape", str(run_dir), resolution, n_images)
+    if _computed(key) or st.button(t("analyses.run"), key="land_run", icon=":material/science:"):
+        def compute():
+            config = context.store().config(run_dir.name)
+            x, y = loading.eval_tensors(config, n=n_images)
+            lines, surfaces = {}, {}
+            for entry in (plain, residual):
+                model = loading.load_trained(run_dir, entry)
+                bar, tick = _progress(t("analyses.working", what=entry))
+                lines[entry] = random_line(model, x, y, resolution=2 * resolution + 1)
+                surfaces[entry] = surface(model, x, y, resolution=resolution, on_progress=tick)
+                bar.empty()
+            return lines, surfaces
+        lines, surfaces = _cached(key, compute)
+        chart(figures.landscape_line_figure(lines, title=t("analyses.line_chart"), y_label=t("analyses.loss")),
+              "landscape_line", key="land_line")
+        chart(figures.landscape_contour_figure(surfaces, title=t("analyses.contour_chart")),
+              "landscape_contour", key="land_contour")
+        which = st.radio(t("analyses.surface_of"), list(surfaces), horizontal=True, key="land_which")
+        chart(figures.landscape_surface_figure(surfaces[which], title=t("analyses.surface_chart"),
+                                               z_label=t("analyses.loss")),
+              "landscape_surface", key="land_surface")
+
+
+# -- 5. shortcut span --------------------------------------------------------------------------
+def _span_tab() -> None:
+    st.markdown(t("analyses.span_intro"))
+    entries = span.span_entries()
+    store = context.store()
+    run = next((r for r in store.list() if set(entries) <= set(r.config.models)), None)
+    if run is None:
+        st.info(t("analyses.span_none"), icon=":material/info:")
+        if st.button(t("analyses.span_button"), key="span_train", icon=":material/play_arrow:"):
+            run_id = context.runner().submit(_training_config(entries), label="analyses: shortcut span")
+            st.success(t("analyses.train_queued", run=run_id))
+        return
+    st.caption(t("analyses.using_run", run=run.run_id) + f" · {t('status.' + run.status)}")
+    results = span.summarize_spans(store.metrics(run.run_id))
+    if not results:
+        st.info(t("analyses.span_waiting"))
+        return
+    chart(figures.span_figure(results, title=t("analyses.span_chart"), x_label=t("analyses.span_x"),
+                              y_label=t("chart.error_pct"), train_label=t("chart.train_error"),
+                              test_label=t("chart.test_error")), "span", key="span_chart")

@@ -1,0 +1,45 @@
+"""The analyses page: both languages, the offer to train when nothing is trained, and each analysis on a tiny run."""
+
+import pytest
+
+from app_helpers import app_env, no_failures, open_page, plotly_specs, wait_for
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_analyses_page_without_trained_models(lang, monkeypatch, tmp_path):
+    app_env(monkeypatch, tmp_path)
+    at = open_page("analyses", lang)
+    no_failures(at)
+    if lang == "zh":
+        assert "论文之外" in at.title[0].value
+    # No trained run: the tabs say so and offer to train one; the signal tab needs none.
+    assert any("plain20" in i.value for i in at.info)
+    assert any(b.label.startswith(("Train plain20", "训练 plain20")) for b in at.button)
+    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
+    assert any("radient" in s or "梯度" in s for s in titles), titles  # the signal-propagation charts
+
+
+def test_analyses_train_then_lesion_attributions_landscape(monkeypatch, tmp_path):
+    runs = app_env(monkeypatch, tmp_path, steps=8)
+    at = open_page("analyses")
+    at.button(key="lesion_train").click().run()
+    no_failures(at)
+    wait_for(runs, 1)
+    at.run()
+    no_failures(at)
+    charts_before = len(plotly_specs(at))
+    at.button(key="lesion_run").click().run()
+    at.button(key="attr_run").click().run()
+    at.select_slider(key="land_res").set_value(5).run()
+    at.select_slider(key="land_n").set_value(128).run()
+    at.button(key="land_run").click().run()
+    no_failures(at)
+    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
+    assert len(titles) >= charts_before + 5, titles
+    assert any("one unit deleted" in s for s in titles)
+    assert any("Attributions" in s for s in titles)
+    assert any("Loss surface" in s for s in titles)
+    # Results stay in the session: another click elsewhere does not recompute or lose them.
+    at.radio(key="signal_bn").set_value("train").run()
+    no_failures(at)
+    assert any("one unit deleted" in spec["layout"]["title"]["text"] for spec in plotly_specs(at))
