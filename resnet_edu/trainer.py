@@ -13,7 +13,7 @@ and `Status` events when a model diverges or the run ends. It never prints or pl
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -43,7 +43,7 @@ class Member:
     loss_sum: torch.Tensor = None  # on the device, summed since the last log
     err_sum: torch.Tensor = None
     probe: Probe | None = None
-    history: dict = field(default_factory=dict)
+    last_logged: int = 0  # the step of the last Metrics event
 
 
 class Trainer:
@@ -200,10 +200,10 @@ class Trainer:
 
     def _log(self, m: Member, step: int, rate: float, evaluate: bool, probing: bool):
         cfg = self.config
-        steps = step - m.history.get("last_logged", 0)
+        steps = step - m.last_logged
         loss = m.loss_sum.item() / steps
         err = m.err_sum.item() / steps
-        m.history["last_logged"] = step
+        m.last_logged = step
         m.loss_sum.zero_()
         m.err_sum.zero_()
         if not math.isfinite(loss):
@@ -258,7 +258,7 @@ class Trainer:
             m.optimizer.load_state_dict(s["optimizer"])
             m.status = "running" if s["status"] == "done" and self.config.steps > state["step"] else s["status"]
             m.warmup = s["warmup"]
-            m.history["last_logged"] = state["step"]
+            m.last_logged = state["step"]
         self.step = state["step"]
 
 

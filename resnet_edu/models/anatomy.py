@@ -29,9 +29,9 @@ class UnitInfo:
 
 
 def _convs(module: nn.Module) -> list[nn.Conv2d]:
-    branch = [m for name, m in module.named_modules() if isinstance(m, nn.Conv2d)
-              and not name.startswith(("shortcut", "gate"))]
-    return branch
+    """A unit's weight layers in order: its convs outside the shortcut and the gate."""
+    return [m for name, m in module.named_modules() if isinstance(m, nn.Conv2d)
+            and not name.startswith(("shortcut", "gate"))]
 
 
 def list_units(model: nn.Module) -> list[UnitInfo]:
