@@ -33,8 +33,8 @@ def unit_dot(design: str = "original", shortcut: str | None = "A", channels: int
     unit = ResidualUnit(in_channels or channels, channels, stride, design=design, shortcut=shortcut)
     colour = {"conv 3": "#56B4E9", "conv 1": "#56B4E9", "BN": "#F0E442", "ReLU": "#E69F00"}
     lines = ['digraph unit {', 'rankdir=TB; bgcolor="transparent"; ranksep=0.22; nodesep=0.5;',
-             'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=16, fillcolor="#FFFFFF",'
-             ' height=0.35, margin="0.15,0.04"];', 'edge [fontname="Helvetica", fontsize=14];',
+             'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=22, fillcolor="#FFFFFF",'
+             ' height=0.35, margin="0.15,0.04"];', 'edge [fontname="Helvetica", fontsize=18];',
              'x [label="x_l", shape=ellipse, fillcolor="#DDDDDD"];']
     prev = "x"
     for i, m in enumerate(unit.branch.children()):

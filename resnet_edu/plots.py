@@ -98,7 +98,7 @@ def error_figure(bands: pd.DataFrame, title: str, x_title: str = "step", y_title
         if (d["n"] > 1).any():
             fig.add_trace(go.Scatter(
                 x=list(d["step"]) + list(d["step"])[::-1], y=list(d["hi"]) + list(d["lo"])[::-1],
-                fill="toself", fillcolor=_rgba(style["color"], 0.18), line={"width": 0},
+                mode="lines", fill="toself", fillcolor=_rgba(style["color"], 0.18), line={"width": 0},
                 hoverinfo="skip", showlegend=False, name=f"{name} ± std"))
         seeds = int(d["n"].max())
         fig.add_trace(go.Scatter(x=d["step"], y=d["mean"], mode="lines+markers" if len(d) < 3 else "lines",
@@ -161,10 +161,12 @@ def gradient_heatmap(records: list[dict], title: str, x_title: str = "step", y_t
         units = records[-1]["units"]
         z = [[math.log10(max(r["unit_output_grad_norm"][i], 1e-30)) for r in records] for i in range(len(units))]
         fig.add_trace(go.Heatmap(z=z, x=[r["step"] for r in records], y=list(range(1, len(units) + 1)),
-                                 colorscale="Viridis", colorbar={"title": {"text": value_title}},
+                                 colorscale="Viridis",
+                                 colorbar={"title": {"text": value_title, "side": "right"}, "thickness": 14},
                                  hovertemplate="step %{x}<br>unit %{y}<br>%{z:.2f}<extra></extra>"))
     fig = _layout(fig, title, x_title, y_title, height=420)
     fig.update_layout(hovermode="closest")
+    fig.update_yaxes(dtick=1 if records and len(records[-1]["units"]) <= 12 else None)
     return fig
 
 
