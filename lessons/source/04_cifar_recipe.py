@@ -1,0 +1,458 @@
+"""Lesson 04: the CIFAR-10 ResNets and their training recipe (v1 §4.2, Table 6, Fig. 6), flip testing, ResNet-1202."""
+
+from build import code, hint, md
+
+CELLS = [
+    md(
+        en=r"""
+# 04 · CIFAR-10 ResNets and the recipe
+
+**The question.** What exactly did v1 train on CIFAR-10, and how? Which parts of the result come
+from the architecture, and which from the recipe around it?
+
+**The paper's setup** (v1 §4.2). Depth $6n + 2$: a 3×3 convolutional layer with 16 filters, three
+stages of $n$ basic blocks on 32×32, 16×16 and 8×8 feature maps with 16, 32 and 64 filters, global
+average pooling and a 10-way fully connected layer. Option A shortcuts everywhere, so each
+residual net has exactly the parameters of its plain twin. The recipe:
+
+- batch size 128, SGD with momentum 0.9, weight decay $10^{-4}$;
+- learning rate 0.1, divided by 10 at 32k and 48k iterations, stop at 64k (45k/5k train/validation
+  split used to choose the schedule);
+- He initialization, BN after every convolution, **no dropout**;
+- data augmentation: pad 4 pixels on each side, take a random 32×32 crop, random horizontal flip;
+  test on the single original 32×32 view;
+- ResNet-110 only: a **warm-up** at learning rate 0.01 until the training error is below 80 %
+  (about 400 iterations), then back to 0.1.
+
+**The paper's results** (v1 Table 6, test error %, CIFAR-10):
+
+| ResNet-20 | ResNet-32 | ResNet-44 | ResNet-56 | ResNet-110 | ResNet-1202 |
+|---|---|---|---|---|---|
+| 8.75 | 7.51 | 7.17 | 6.97 | 6.43 (6.61 ± 0.16) | 7.93 |
+
+(For ResNet-110, 6.43 is the best of 5 runs, 6.61 ± 0.16 the mean ± std.)
+""",
+        zh=r"""
+# 04 · CIFAR-10 上的 ResNet 与训练方案
+
+**问题。** v1 在 CIFAR-10 上到底训练了什么网络、是怎么训练的？结果中哪些来自网络结构，哪些来自结构之外的训练方案？
+
+**论文的设置**（v1 §4.2）。深度为 $6n + 2$：一个 16 个滤波器的 3×3 卷积层；三个阶段，每个阶段 $n$ 个基本块，特征图分别为 32×32、16×16、8×8，滤波器数分别为 16、32、64；然后是全局平均池化和一个 10 路的全连接层。所有捷径都用选项 A，因此每个残差网络与对应的普通网络参数量完全相同。训练方案如下：
+
+- 批大小 128，带动量 0.9 的 SGD，权重衰减 $10^{-4}$；
+- 学习率 0.1，在第 32k 和 48k 次迭代时各除以 10，第 64k 次迭代时停止（这个训练时长是在 45k/5k 的训练/验证划分上选定的）；
+- He 初始化，每个卷积层后都接 BN，**不用 dropout**；
+- 数据增强：四周各补 4 个像素，随机裁剪出 32×32，再随机水平翻转；测试时只用原始的 32×32 单张图像；
+- 仅对 ResNet-110：先用学习率 0.01 **预热**，直到训练误差降到 80 % 以下（约 400 次迭代），再回到 0.1。
+
+**论文的结果**（v1 Table 6，CIFAR-10 测试误差 %）：
+
+| ResNet-20 | ResNet-32 | ResNet-44 | ResNet-56 | ResNet-110 | ResNet-1202 |
+|---|---|---|---|---|---|
+| 8.75 | 7.51 | 7.17 | 6.97 | 6.43（6.61 ± 0.16） | 7.93 |
+
+（ResNet-110 的 6.43 是 5 次训练中最好的一次，6.61 ± 0.16 是均值 ± 标准差。）
+""",
+    ),
+    code(r"""
+import inspect
+import tempfile
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn as nn
+
+from resnet_edu import checkpoint
+from resnet_edu.config import model_spec, preset
+from resnet_edu.data import (dataset_mean_std, load_dataset, make_synthetic, normalize, random_crop,
+                             random_flip)
+from resnet_edu.models import build_model, count_params
+from resnet_edu.notebook import curves, find_data_dir, lesson_dataset, pick, run, smoke_mode
+from resnet_edu.trainer import Trainer
+
+DATASET = lesson_dataset()
+if DATASET == "cifar10":
+    data = load_dataset("cifar10", find_data_dir())
+else:  # procedural shapes, generated in memory: a stand-in with the same shapes as CIFAR-10
+    data = make_synthetic(n_train=pick(full=5_000, smoke=256), n_test=pick(full=1_000, smoke=128))
+train_split, test_split = data
+print(train_split)
+"""),
+    md(
+        en=r"""
+## $6n + 2$: the family and its parameters
+
+Build the six nets of Table 6 and count their parameters. (ResNet-1202 has 19.4 million
+parameters; building it takes a moment.)
+""",
+        zh=r"""
+## $6n + 2$：整个网络家族及其参数量
+
+搭建 Table 6 中的六个网络，并统计它们的参数量。（ResNet-1202 有 1940 万个参数，搭建它需要稍等片刻。）
+""",
+    ),
+    code(r"""
+TABLE6 = {20: 8.75, 32: 7.51, 44: 7.17, 56: 6.97, 110: 6.43, 1202: 7.93}  # v1 Table 6, test error %
+params = {}
+for depth in TABLE6:
+    n = (depth - 2) // 6
+    params[depth] = count_params(build_model(f"resnet{depth}"))
+    print(f"n = {n:>3}: ResNet-{depth:<4} {params[depth]:>11,} parameters, "
+          f"paper test error {TABLE6[depth]} %")
+assert params[56] == 853_018 and params[1202] == 19_421_274
+"""),
+    md(
+        en=r"""
+## The recipe, checked on the model itself
+
+Three parts of the recipe live in the model: no conv bias (BN follows every convolution and has
+its own shift), He initialization, no dropout. Check them on ResNet-20 instead of trusting the
+text. He initialization draws each conv weight from $\mathcal{N}(0, 2/(k^2 C_\text{in}))$.
+""",
+        zh=r"""
+## 训练方案：直接在模型上检验
+
+训练方案中有三项体现在模型本身：卷积层不带偏置（每个卷积层后都有 BN，BN 自带平移）、He 初始化、不用 dropout。与其相信文字描述，不如直接在 ResNet-20 上检验。He 初始化让每个卷积层的权重服从 $\mathcal{N}(0, 2/(k^2 C_\text{in}))$。
+""",
+    ),
+    code(r"""
+net = build_model("resnet20")
+convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+bns = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+print(f"{len(convs)} conv layers, {len(bns)} BN layers, "
+      f"conv biases: {sum(c.bias is not None for c in convs)}, "
+      f"dropout layers: {sum(isinstance(m, nn.Dropout) for m in net.modules())}")
+for conv in convs[:2] + convs[-1:]:
+    k, c_in = conv.kernel_size[0], conv.in_channels
+    print(f"  conv {c_in:>2} -> {conv.out_channels:>2}: weight std {conv.weight.std().item():.4f}, "
+          f"He: sqrt(2 / ({k}*{k}*{c_in})) = {(2 / (k * k * c_in)) ** 0.5:.4f}")
+"""),
+    md(
+        en=r"""
+## Data augmentation: pad, crop, flip
+
+The trainer augments every batch with two pure functions of (images, random generator):
+`random_crop` pads 4 zero pixels on each side and cuts a random 32×32 window (a shift of up to
+±4 pixels), `random_flip` mirrors half of the images left–right. Same generator state, same
+augmentation, which is how the trainer shows a plain and a residual net the *same* augmented
+batches. Look at eight training images before and after:
+""",
+        zh=r"""
+## 数据增强：补边、裁剪、翻转
+
+训练器用两个纯函数对每个批次做数据增强，输入都是（图像，随机数生成器）：`random_crop` 在四周各补 4 个像素的零，再随机裁出一个 32×32 的窗口（相当于最多 ±4 像素的平移）；`random_flip` 把一半的图像左右镜像，即水平翻转。生成器状态相同，增强结果就相同——训练器正是靠这一点，让普通网络和残差网络看到*完全相同*的增强批次。下面看看八张训练图像增强前后的样子：
+""",
+    ),
+    code(r"""
+images = train_split.images[:8]  # (8, 3, 32, 32) uint8
+g = torch.Generator().manual_seed(0)
+augmented = random_flip(random_crop(images, g, padding=4), g)
+
+fig, axes = plt.subplots(2, 8, figsize=(12, 3.2))
+for i in range(8):
+    for row, batch in enumerate((images, augmented)):
+        axes[row, i].imshow(batch[i].permute(1, 2, 0).numpy())  # (H, W, C) for imshow
+        axes[row, i].axis("off")
+    axes[0, i].set_title(train_split.classes[train_split.labels[i]], fontsize=8)
+axes[0, 0].text(-12, 16, "original", rotation=90, va="center")
+axes[1, 0].text(-12, 16, "augmented", rotation=90, va="center")
+plt.show()
+"""),
+    md(
+        en=r"""
+## The learning-rate schedule and the warm-up
+
+The `paper` preset holds v1 §4.2's schedule. The trainer computes each step's learning rate with
+one short method; the warm-up ends when a model's logged training error first falls below
+`warmup_until`, and only models at least `warmup_min_depth` deep warm up (the paper: ResNet-110).
+""",
+        zh=r"""
+## 学习率调度与预热
+
+`paper` 预设保存的就是 v1 §4.2 的调度方案。训练器用一个很短的方法算出每一步的学习率；预热在模型记录到的训练误差第一次低于 `warmup_until` 时结束，而且只有深度不小于 `warmup_min_depth` 的模型才会预热（论文中只有 ResNet-110）。
+""",
+    ),
+    code(r"""
+paper = preset("paper")
+print({k: getattr(paper, k) for k in ("batch_size", "lr", "milestones", "steps", "momentum",
+                                      "weight_decay", "warmup_lr", "warmup_until", "warmup_min_depth")})
+print(inspect.getsource(Trainer.lr))
+
+
+def lr_at(step, warmup_ends=0):
+    '''The same rule as Trainer.lr, with the end of the warm-up given (v1: about 400 iterations).'''
+    base = paper.warmup_lr if step <= warmup_ends else paper.lr
+    return base * 0.1 ** sum(step > m for m in paper.milestones)
+
+
+steps = np.arange(1, paper.steps + 1, 50)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
+for ax, last in ((ax1, paper.steps), (ax2, 2_000)):
+    s = steps[steps <= last] if last == paper.steps else np.arange(1, last + 1)
+    ax.semilogy(s, [lr_at(t) for t in s], label="ResNet-20 ... 56")
+    ax.semilogy(s, [lr_at(t, warmup_ends=400) for t in s], "--", label="ResNet-110 and deeper (warm-up)")
+    ax.set(xlabel="iteration", ylabel="learning rate")
+ax1.set_title("the whole schedule: 64k iterations")
+ax2.set_title("the first 2,000 iterations")
+ax1.legend()
+plt.show()
+"""),
+    md(
+        en=r"""
+Why a warm-up? v1 §4.2 found that for ResNet-110 the initial learning rate of 0.1 is "slightly too
+large to start converging", so it starts at 0.01 until training error is below 80 %. A short run
+has the same problem in a stronger form: with lr 0.1 from step 0, a deep net's loss can sit above a
+shallow net's for the first few hundred steps. That is why the laptop-sized `quick` preset warms up
+*every* model.
+
+## Something to look at: Table 6 and a short run of Fig. 6
+
+First the paper's numbers, with an independent five-seed reproduction of the recipe: plain-20
+9.78 ± 0.13, plain-56 12.95 ± 0.22, ResNet-20 8.51 ± 0.22, ResNet-56 7.40 ± 0.27 (% test error).
+Note the seed spread: it is as large as the gap between neighbouring depths.
+""",
+        zh=r"""
+为什么要预热？v1 §4.2 发现，对 ResNet-110 来说，0.1 的初始学习率"稍大了一点，难以开始收敛"，所以先用 0.01，直到训练误差低于 80 %。短时间的训练会把这个问题放大：如果从第 0 步就用 0.1，深层网络的损失在最初几百步里可能一直高于浅层网络。所以为笔记本电脑设计的 `quick` 预设让*所有*模型都预热。
+
+## 动手看一看：Table 6 与 Fig. 6 的简短重现
+
+先看论文的数字，以及一项用论文训练方案、5 个随机种子的独立复现：plain-20 9.78 ± 0.13，plain-56 12.95 ± 0.22，ResNet-20 8.51 ± 0.22，ResNet-56 7.40 ± 0.27（测试误差 %）。注意随机种子带来的波动：它和相邻深度之间的差距一样大。
+""",
+    ),
+    code(r"""
+REPRO = {"plain": {20: (9.78, 0.13), 56: (12.95, 0.22)},  # five seeds, the paper's recipe
+         "resnet": {20: (8.51, 0.22), 56: (7.40, 0.27)}}
+plt.figure(figsize=(7, 3.6))
+depths = list(TABLE6)
+plt.semilogx(depths, list(TABLE6.values()), "o-", label="ResNet, v1 Table 6")
+plt.errorbar([110], [6.61], yerr=[0.16], fmt="none", capsize=4, color="C0")
+for kind, marker in (("resnet", "s"), ("plain", "^")):
+    d = list(REPRO[kind])
+    plt.errorbar(d, [REPRO[kind][k][0] for k in d], yerr=[REPRO[kind][k][1] for k in d],
+                 fmt=marker, capsize=4, label=f"{kind}, reproduction (5 seeds)")
+plt.xticks(depths, [str(d) for d in depths])
+plt.xlabel("depth")
+plt.ylabel("CIFAR-10 test error (%)")
+plt.legend()
+plt.show()
+"""),
+    md(
+        en=r"""
+Now a short version of v1 Fig. 6 (middle) on this machine: ResNet-20 and ResNet-56 in lockstep,
+with the `quick` preset. The trainer keeps a checkpoint in `run_dir`, so we can load the trained
+weights afterwards and evaluate them ourselves. On a GPU, the full recipe is one command
+(about 64k iterations per model; run it with several `--seed` values):
+
+```
+python -m resnet_edu train --preset paper --models resnet20,resnet56 --dataset cifar10 --seed 0
+```
+""",
+        zh=r"""
+下面在本机上重现一个缩短版的 v1 Fig. 6（中图）：用 `quick` 预设让 ResNet-20 和 ResNet-56 同步训练。训练器会在 `run_dir` 里保存检查点，训练完后我们可以加载训练好的权重，自己来评估。如果有 GPU，完整的训练方案只需一条命令（每个模型约 64k 次迭代；请用多个 `--seed` 取值各跑一遍）：
+
+```
+python -m resnet_edu train --preset paper --models resnet20,resnet56 --dataset cifar10 --seed 0
+```
+""",
+    ),
+    code(r"""
+run_dir = tempfile.mkdtemp(prefix="lesson04_")
+config = preset(
+    "quick", dataset=DATASET, models=("resnet20", "resnet56"),
+    widths=pick(full=(8, 16, 32), smoke=(4, 8, 8)),
+    batch_size=pick(full=64, smoke=16), steps=pick(full=450, smoke=6),
+    milestones=pick(full=(350,), smoke=(4,)), log_every=pick(full=10, smoke=2),
+    eval_every=pick(full=150, smoke=3), seed=0)
+events = run(config, data=data, run_dir=run_dir)
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+for model, (s, e) in curves(events, "train_error").items():
+    k = 5 if len(e) > 10 else 1
+    ax1.plot(s[k - 1:], 100 * np.convolve(e, np.ones(k) / k, mode="valid"), label=model)
+for model, (s, e) in curves(events, "test_error").items():
+    ax2.plot(s, 100 * np.asarray(e), "o-", label=model)
+ax1.set(title="training error (smoothed)", xlabel="step", ylabel="error (%)")
+ax2.set(title="test error", xlabel="step")
+ax1.legend()
+plt.show()
+"""),
+    md(
+        en=r"""
+## Testing with flips
+
+v1 tests its CIFAR nets on the single original view. On ImageNet it uses 10-crop testing (v1 §3.4):
+average the predictions over several crops and their mirror images. The cheapest version is
+**flip testing**: average the class probabilities of an image and of its horizontal flip. It costs
+one extra forward pass and needs no retraining, because the net was trained on flipped images
+anyway. Write it, and apply it to the two nets just trained, loaded from their checkpoint:
+""",
+        zh=r"""
+## 测试时加上翻转
+
+v1 在 CIFAR 上测试时只用原始的单张图像；在 ImageNet 上则用 10-crop 测试（v1 §3.4）：对若干裁剪区域及其镜像的预测取平均。最省事的版本是**翻转测试**：把一张图像和它的水平翻转各算一次类别概率，再取平均。它只多一次前向传播，也不需要重新训练，因为网络训练时本来就见过翻转后的图像。把它写出来，并用在刚训练好、从检查点加载的两个网络上：
+""",
+    ),
+    code(r"""
+@torch.no_grad()
+def test_error(model, x, y, flip=False):
+    '''Error (fraction) on (x, y) in eval mode; flip=True averages the probabilities of x and its mirror.'''
+    model.eval()
+    probs = model(x).softmax(dim=1)  # (N, 10)
+    if flip:
+        probs = (probs + model(x.flip(dims=(3,))).softmax(dim=1)) / 2  # flip along the width
+    return (probs.argmax(dim=1) != y).float().mean().item()
+
+
+state = checkpoint.load(f"{run_dir}/checkpoint.pt")
+test = test_split.subset(config.test_size)
+x_test = normalize(test.images, *dataset_mean_std(test.name))
+for name in config.models:
+    model = model_spec(name, config.widths).build()
+    model.load_state_dict(state["members"][name]["model"])
+    single, flipped = test_error(model, x_test, test.labels), test_error(model, x_test, test.labels, flip=True)
+    print(f"{name}: single view {100 * single:.1f} %, with flip testing {100 * flipped:.1f} % "
+          f"({len(test)} test images)")
+"""),
+    md(
+        en=r"""
+## What it means
+
+The curves of the short run are a sketch of Fig. 6, not a reproduction: a narrow net, a few hundred
+steps, one seed. Whether ResNet-56 already beats ResNet-20 after so few steps depends on the seed;
+with the full recipe and several seeds, the deeper residual net is better (Table 6 and the
+reproduction above). Flip testing usually lowers the error by a little, for free; it is a test-time
+trick and not part of the numbers in Table 6, so compare like with like.
+
+## Why ResNet-1202 is worse than ResNet-110
+
+v1 §4.2 also trained a 1202-layer ResNet. It optimises without difficulty: its training error is as
+low as ResNet-110's. Its test error, 7.93 %, is worse than ResNet-110's 6.43 %. The authors put it
+down to **overfitting**: 19.4 million parameters are "unnecessarily large" for a dataset of 50k
+training images, and they used no strong regularization such as dropout or maxout. Put the numbers
+side by side:
+""",
+        zh=r"""
+## 这说明了什么
+
+这次短训练的曲线只是 Fig. 6 的草图，算不上复现：网络很窄，只训练了几百步，只用了一个随机种子。训练这么少的步数时，ResNet-56 能不能胜过 ResNet-20，取决于随机种子；用完整的训练方案和多个随机种子，更深的残差网络就会更好（见 Table 6 和上面的复现结果）。翻转测试通常能白白降低一点误差；但它是测试时的技巧，不包含在 Table 6 的数字里，比较时要保证条件一致。
+
+## 为什么 ResNet-1202 不如 ResNet-110
+
+v1 §4.2 还训练了一个 1202 层的 ResNet。它的优化毫无困难：训练误差和 ResNet-110 一样低。但它的测试误差为 7.93 %，比 ResNet-110 的 6.43 % 更差。作者把原因归于**过拟合**：对只有 5 万张训练图像的数据集来说，1940 万个参数"大得没有必要"；而且他们没有使用 dropout、maxout 这类强正则化手段。把数字放在一起看：
+""",
+    ),
+    code(r"""
+TRAIN_IMAGES = 50_000  # CIFAR-10 (v1 §4.2 trains on 45k when it holds out a validation set)
+fig, ax1 = plt.subplots(figsize=(7, 3.6))
+ax1.bar([str(d) for d in TABLE6], [params[d] / TRAIN_IMAGES for d in TABLE6], color="C7")
+ax1.set_yscale("log")
+ax1.set(xlabel="ResNet depth", ylabel="parameters per training image")
+ax2 = ax1.twinx()
+ax2.plot([str(d) for d in TABLE6], list(TABLE6.values()), "o-", color="C3")
+ax2.set_ylabel("test error, v1 Table 6 (%)", color="C3")
+plt.show()
+for d in (110, 1202):
+    print(f"ResNet-{d}: {params[d]:,} parameters, {params[d] / TRAIN_IMAGES:.0f} per training image")
+"""),
+    md(
+        en=r"""
+The error falls with depth while the nets are still small for the data, then turns up at 1202,
+where each training image has about 388 parameters to itself, eleven times more than ResNet-110.
+The failure is of a different kind from degradation: degradation is a *training* error problem,
+and the residual reformulation removed it (ResNet-1202 trains fine); this is a *generalization*
+problem, and it needs the tools for generalization (data, regularization), not a different
+shortcut. v2 later trained a 1001-layer net to a *lower* error than ResNet-110, by changing the
+unit design (lesson 06).
+
+## Summary
+
+- CIFAR ResNets: depth $6n + 2$, 16/32/64 filters, option A: 0.27 M (ResNet-20) to 19.4 M
+  (ResNet-1202) parameters.
+- Recipe (v1 §4.2): batch 128, SGD momentum 0.9, weight decay $10^{-4}$, lr 0.1 ÷10 at 32k and 48k,
+  stop at 64k; He init, BN, no dropout, no conv bias; pad-4 random crop + horizontal flip; a warm-up
+  at 0.01 for ResNet-110.
+- Table 6: 8.75, 7.51, 7.17, 6.97, 6.43 (6.61 ± 0.16), 7.93 % for depths 20 … 1202. Seed spread is
+  as large as the gap between neighbouring depths: compare over seeds.
+- Flip testing is a free test-time improvement, not part of Table 6.
+- ResNet-1202 overfits (v1 §4.2): an optimization problem solved leaves a generalization problem.
+""",
+        zh=r"""
+在网络相对于数据量还算小的时候，误差随深度下降；到了 1202 层却掉头向上——这时每张训练图像要"分摊"约 388 个参数，是 ResNet-110 的 11 倍。这种失败与退化性质不同：退化是*训练误差*的问题，残差改写已经消除了它（ResNet-1202 训练起来毫无问题）；这里是*泛化*的问题，需要用解决泛化的办法（更多数据、正则化），而不是换一种捷径连接。后来 v2 通过改变残差单元的设计，把一个 1001 层网络训练到了比 ResNet-110 *更低*的误差（第 06 课）。
+
+## 小结
+
+- CIFAR 上的 ResNet：深度 $6n + 2$，滤波器数 16/32/64，选项 A；参数量从 0.27 M（ResNet-20）到 19.4 M（ResNet-1202）。
+- 训练方案（v1 §4.2）：批大小 128，SGD 动量 0.9，权重衰减 $10^{-4}$，学习率 0.1、在 32k 和 48k 时除以 10、64k 时停止；He 初始化、BN、不用 dropout、卷积不带偏置；补 4 像素后随机裁剪 + 水平翻转；ResNet-110 先以 0.01 预热。
+- Table 6：深度 20 … 1202 的测试误差依次为 8.75、7.51、7.17、6.97、6.43（6.61 ± 0.16）、7.93 %。随机种子带来的波动和相邻深度间的差距一样大：要在多个随机种子上比较。
+- 翻转测试是测试时白得的一点改进，不包含在 Table 6 中。
+- ResNet-1202 过拟合了（v1 §4.2）：优化问题解决之后，剩下的是泛化问题。
+""",
+    ),
+    md(
+        en=r"""
+## Exercises
+
+1. **The warm-up, measured.** Run the `quick` config above with `warmup_lr=None` (no warm-up) and
+   compare the first 100 steps of ResNet-56's training loss (`curves(events, "train_loss")`) with
+   the warm-up run.
+2. **Augmentation off.** Train with `augment=False` and compare the *gap* between training and test
+   error with the augmented run. What does augmentation buy on 5,000 images?
+3. **More test-time views.** Extend `test_error` to also average over the image shifted by ±2
+   pixels (use `torch.roll` along width and height). Does it help beyond flipping?
+4. **How big is the warm-up on the real schedule?** With `preset("paper", models=("resnet110",))`,
+   how many epochs is the ~400-iteration warm-up? (`Trainer` computes `steps_per_epoch` from the
+   training set size and batch size.)
+""",
+        zh=r"""
+## 练习
+
+1. **实测预热的作用。** 用 `warmup_lr=None`（不预热）重跑上面的 `quick` 配置，比较 ResNet-56 前 100 步的训练损失（`curves(events, "train_loss")`）与带预热时的差别。
+2. **关掉数据增强。** 用 `augment=False` 训练，比较训练误差与测试误差之间的*差距*和带增强时有何不同。在 5,000 张图像上，数据增强带来了什么？
+3. **测试时用更多视图。** 扩展 `test_error`，再对平移 ±2 像素的图像取平均（沿宽和高方向用 `torch.roll`）。在翻转之外还有帮助吗？
+4. **在真实的调度中预热有多长？** 对 `preset("paper", models=("resnet110",))`，约 400 次迭代的预热相当于多少轮（epoch）？（`Trainer` 由训练集大小和批大小算出 `steps_per_epoch`。）
+""",
+    ),
+    hint(
+        en=r"""
+1. ```python
+   import dataclasses
+   no_warm = run(dataclasses.replace(config, warmup_lr=None, steps=100))
+   warm = run(dataclasses.replace(config, steps=100))
+   for label, ev in (("no warm-up", no_warm), ("warm-up", warm)):
+       s, loss = curves(ev, "train_loss")["resnet56"]
+       plt.plot(s, loss, label=label)
+   plt.legend(); plt.show()
+   ```
+   Without the warm-up the deep net's loss typically starts higher and stays above for a while.
+2. `dataclasses.replace(config, augment=False)`: training error drops faster and the test error
+   gap grows: without augmentation, 5,000 images are memorised quickly (overfitting).
+3. ```python
+   views = [x, x.flip(dims=(3,))] + [torch.roll(x, shifts=s, dims=d) for s in (-2, 2) for d in (2, 3)]
+   probs = sum(model(v).softmax(dim=1) for v in views) / len(views)
+   ```
+   Gains beyond flipping are usually small and can be negative (`torch.roll` wraps pixels around).
+4. 400 iterations × 128 images = 51,200 images: about one epoch of the 50k training set
+   (`50_000 // 128 = 390` steps per epoch).
+""",
+        zh=r"""
+1. ```python
+   import dataclasses
+   no_warm = run(dataclasses.replace(config, warmup_lr=None, steps=100))
+   warm = run(dataclasses.replace(config, steps=100))
+   for label, ev in (("no warm-up", no_warm), ("warm-up", warm)):
+       s, loss = curves(ev, "train_loss")["resnet56"]
+       plt.plot(s, loss, label=label)
+   plt.legend(); plt.show()
+   ```
+   不预热时，深层网络的损失通常起点更高，而且会在一段时间内一直偏高。
+2. `dataclasses.replace(config, augment=False)`：训练误差下降得更快，但与测试误差之间的差距变大了——没有数据增强，5,000 张图像很快就被"背"下来了（过拟合）。
+3. ```python
+   views = [x, x.flip(dims=(3,))] + [torch.roll(x, shifts=s, dims=d) for s in (-2, 2) for d in (2, 3)]
+   probs = sum(model(v).softmax(dim=1) for v in views) / len(views)
+   ```
+   在翻转之外的收益通常很小，甚至可能是负的（`torch.roll` 会把移出边界的像素卷到另一侧）。
+4. 400 次迭代 × 128 张图像 = 51,200 张：大约是 5 万张训练集的一轮（每轮 `50_000 // 128 = 390` 步）。
+""",
+    ),
+]
