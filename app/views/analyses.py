@@ -74,6 +74,11 @@ def _run_with(*entries: str):
     return None
 
 
+def _test_images(run_dir, n: int):
+    """n test images of the run's dataset, normalised as the trainer normalised them."""
+    return loading.eval_tensors(context.store().config(run_dir.name), n=n)
+
+
 def _progress(label: str):
     bar = st.progress(0.0, text=label)
     return bar, (lambda done, total: bar.progress(min(done / max(total, 1), 1.0), text=label))
@@ -102,8 +107,7 @@ def _lesion_tab() -> None:
     key = ("lesion", str(run_dir), n_images)
     if _computed(key) or st.button(t("analyses.run"), key="lesion_run", icon=":material/science:"):
         def compute():
-            config = context.store().config(run_dir.name)
-            x, y = loading.eval_tensors(config, n=n_images)
+            x, y = _test_images(run_dir, n_images)
             out = {}
             for entry in (plain, residual):
                 bar, tick = _progress(t("analyses.working", what=entry))
@@ -168,8 +172,8 @@ def _attribution_tab() -> None:
     key = ("attr", str(run_dir), n_images)
     if _computed(key) or st.button(t("analyses.run"), key="attr_run", icon=":material/science:"):
         def compute():
+            x, y = _test_images(run_dir, n_images)
             config = context.store().config(run_dir.name)
-            x, y = loading.eval_tensors(config, n=n_images)
             models = {e: loading.load_trained(run_dir, e) for e in (plain, residual)}
             bar, tick = _progress(t("analyses.working", what=t("analyses.tab_attr")))
             maps = compare_attributions(models, x, y, on_progress=tick)
@@ -200,8 +204,7 @@ def _landscape_tab() -> None:
     key = ("landscape", str(run_dir), resolution, n_images)
     if _computed(key) or st.button(t("analyses.run"), key="land_run", icon=":material/science:"):
         def compute():
-            config = context.store().config(run_dir.name)
-            x, y = loading.eval_tensors(config, n=n_images)
+            x, y = _test_images(run_dir, n_images)
             lines, surfaces = {}, {}
             for entry in (plain, residual):
                 model = loading.load_trained(run_dir, entry)
