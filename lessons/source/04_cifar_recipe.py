@@ -263,7 +263,8 @@ config = preset(
     widths=pick(full=(8, 16, 32), smoke=(4, 8, 8)),
     batch_size=pick(full=64, smoke=16), steps=pick(full=450, smoke=6),
     milestones=pick(full=(350,), smoke=(4,)), log_every=pick(full=10, smoke=2),
-    eval_every=pick(full=150, smoke=3), seed=0)
+    eval_every=pick(full=150, smoke=3), seed=0,
+    fast=pick(full=True, smoke=False))  # bf16 on a CPU pays off for full-size nets only
 events = run(config, data=data, run_dir=run_dir)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
