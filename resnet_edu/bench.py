@@ -81,7 +81,7 @@ def time_project(name: str, device: torch.device, batch_size: int, steps: int, w
         trainer._train_step(member, x, y, step, probing=False)
     synchronize(device)
     seconds = time.perf_counter() - start
-    return _figures(seconds, steps, batch_size, device, fastpath.describe(device, True))
+    return _figures(seconds, steps, batch_size, device, fastpath.describe(device, True, member.module))
 
 
 def time_conventional(name: str, device: torch.device, batch_size: int, steps: int, warmup: int) -> dict:

@@ -6,9 +6,11 @@ conv and matmul inputs go to bf16 (bf16 has fp32's exponent range: no loss scali
 - CUDA: channels_last (cuDNN's fastest conv layout), bf16 autocast, the fused SGD kernel
   (one launch for all parameters), optional torch.compile.
 - CPU: channels_last, plus bf16 autocast where the processor has bf16 matrix units
-  (AMX or AVX512-BF16; oneDNN uses them). Measured on a 2-core Xeon with AMX, ResNet-56,
-  batch 128: fp32 NCHW 802 ms/step, channels_last 601, channels_last + bf16 283.
-  Without such units bf16 is emulated and slower, so it stays off.
+  (AMX or AVX512-BF16; oneDNN uses them) and the net is wide enough to gain from them.
+  Measured on a 2-core Xeon with AMX: ResNet-56 (16/32/64), batch 128: fp32 NCHW 802 ms/step,
+  channels_last 601, channels_last + bf16 283; plain-56 at 8/16/32, batch 64: fp32 146 ms,
+  bf16 156 ms; at 4/8/8 bf16 was about 4× slower. So bf16 needs a first stage of 16 filters.
+  Without bf16 units it is emulated and slower, so it stays off.
 - MPS: plain fp32 (channels_last and autocast do not pay there on the PyTorch we pin).
 """
 
@@ -37,8 +39,21 @@ def uses_channels_last(device: torch.device, fast: bool) -> bool:
     return fast and device.type in ("cuda", "cpu")
 
 
-def uses_bf16(device: torch.device, fast: bool) -> bool:
-    return fast and (device.type == "cuda" or (device.type == "cpu" and cpu_has_bf16_units()))
+CPU_BF16_MIN_WIDTH = 16  # narrower nets are bound by per-layer overhead; bf16 only adds casts
+
+
+def uses_bf16(device: torch.device, fast: bool, model: nn.Module | None = None) -> bool:
+    """bf16 autocast for this model on this device (see the module doc for the measurements)."""
+    if not fast:
+        return False
+    if device.type == "cuda":
+        return True
+    if device.type != "cpu" or not cpu_has_bf16_units():
+        return False
+    if model is None:
+        return True
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    return bool(convs) and convs[0].out_channels >= CPU_BF16_MIN_WIDTH
 
 
 def prepare_model(model: nn.Module, device: torch.device, fast: bool, compile: bool = False) -> nn.Module:
@@ -58,9 +73,9 @@ def prepare_input(x: torch.Tensor, device: torch.device, fast: bool) -> torch.Te
     return x.contiguous(memory_format=torch.channels_last) if uses_channels_last(device, fast) else x
 
 
-def autocast(device: torch.device, fast: bool):
-    """bf16 autocast where it pays (see module doc); a no-op context elsewhere."""
-    if uses_bf16(device, fast):
+def autocast(device: torch.device, bf16: bool):
+    """bf16 autocast when `bf16` (decide with uses_bf16); a no-op context otherwise."""
+    if bf16:
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
@@ -73,12 +88,12 @@ def make_optimizer(model: nn.Module, lr: float, momentum: float, weight_decay: f
                            **({"fused": True} if fused else {}))
 
 
-def describe(device: torch.device, fast: bool) -> str:
-    """What the fast path does on this device, in one line (for logs, the app and `bench`)."""
+def describe(device: torch.device, fast: bool, model: nn.Module | None = None) -> str:
+    """What the fast path does on this device (and model), in one line (for logs and `bench`)."""
     parts = []
     if uses_channels_last(device, fast):
         parts.append("channels_last")
-    if uses_bf16(device, fast):
+    if uses_bf16(device, fast, model):
         parts.append("bf16 autocast")
     if fast and device.type == "cuda":
         parts.append("fused SGD")

@@ -44,6 +44,7 @@ class Member:
     err_sum: torch.Tensor = None
     probe: Probe | None = None
     last_logged: int = 0  # the step of the last Metrics event
+    bf16: bool = False  # bf16 autocast for this model (fastpath.uses_bf16)
 
 
 class Trainer:
@@ -90,7 +91,8 @@ class Trainer:
             warm = config.warmup_lr is not None and spec.depth >= config.warmup_min_depth
             self.members.append(Member(name, compiled, module, opt, warm, spec.depth,
                                        loss_sum=torch.zeros((), device=self.device),
-                                       err_sum=torch.zeros((), device=self.device)))
+                                       err_sum=torch.zeros((), device=self.device),
+                                       bf16=fastpath.uses_bf16(self.device, config.fast, module)))
         self.step = 0
         self._epoch_perm: tuple[int, torch.Tensor] | None = None
         self._gen = torch.Generator(device=self.device)
@@ -187,7 +189,7 @@ class Trainer:
             if m.probe is None:
                 m.probe = Probe(m.module).__enter__()
             m.probe.arm()
-        with fastpath.autocast(self.device, self.config.fast):
+        with fastpath.autocast(self.device, m.bf16):
             logits = m.model(x)  # (B, 10)
             loss = F.cross_entropy(logits.float(), y)
         m.optimizer.zero_grad(set_to_none=True)
@@ -225,7 +227,7 @@ class Trainer:
         """Test error (fraction) in eval mode (BN uses its running statistics)."""
         m.module.eval()
         wrong = torch.zeros((), device=self.device)
-        with fastpath.autocast(self.device, self.config.fast):
+        with fastpath.autocast(self.device, m.bf16):
             for i in range(0, len(self.test_y), batch_size):
                 logits = m.model(self.test_x[i:i + batch_size])
                 wrong += (logits.argmax(dim=1) != self.test_y[i:i + batch_size]).sum()

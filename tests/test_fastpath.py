@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_fast_and_plain_paths_agree_within_bf16_noise(tiny_data, tiny_config):
-    cfg = dataclasses.replace(tiny_config, models=("resnet8",), steps=20, log_every=5, eval_every=20)
-    fast = [e for e in Trainer(cfg, data=tiny_data).run() if isinstance(e, Metrics)]
+    # 16 filters in the first stage: wide enough for the CPU's bf16 path where it exists.
+    cfg = dataclasses.replace(tiny_config, models=("resnet8",), widths=(16, 16, 16), steps=20, log_every=5,
+                              eval_every=20)
+    trainer = Trainer(cfg, data=tiny_data)
+    assert trainer.members[0].bf16 == fastpath.cpu_has_bf16_units()
+    fast = [e for e in trainer.run() if isinstance(e, Metrics)]
     plain = [e for e in Trainer(dataclasses.replace(cfg, fast=False), data=tiny_data).run()
              if isinstance(e, Metrics)]
     # Same batches, same init: losses agree closely at first and stay in step.
@@ -37,6 +41,18 @@ def test_fast_path_layout_and_state_stay_fp32(tiny_data, tiny_config):
     plain = Trainer(dataclasses.replace(tiny_config, fast=False), data=tiny_data)
     assert plain.members[0].module.conv1.weight.is_contiguous()
     assert fastpath.describe(torch.device("cpu"), False) == "fp32"
+
+
+def test_cpu_bf16_only_for_nets_wide_enough_to_gain(monkeypatch):
+    from resnet_edu.models import build_model
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(fastpath, "cpu_has_bf16_units", lambda: True)
+    assert fastpath.uses_bf16(cpu, True, build_model("resnet20"))  # 16/32/64: measured 2.2x faster
+    assert not fastpath.uses_bf16(cpu, True, build_model("resnet20", widths=(8, 16, 32)))
+    assert not fastpath.uses_bf16(cpu, False, build_model("resnet20"))
+    monkeypatch.setattr(fastpath, "cpu_has_bf16_units", lambda: False)
+    assert not fastpath.uses_bf16(cpu, True, build_model("resnet20"))
+    assert fastpath.uses_bf16(torch.device("cuda"), True, build_model("resnet20", widths=(4, 8, 8)))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
