@@ -43,6 +43,17 @@ def lesson_dataset(data_dir: str | os.PathLike | None = None) -> str:
     return "synthetic"
 
 
+def lesson_data(n_train: int, n_test: int, data_dir: str | os.PathLike | None = None):
+    """(dataset name, (train, test)) for a lesson: CIFAR-10 when present (see lesson_dataset),
+    else the synthetic set with n_train + n_test images, generated in memory. Says which."""
+    from .data import load_dataset, make_synthetic
+
+    name = lesson_dataset(data_dir)
+    if name == "cifar10":
+        return name, load_dataset("cifar10", data_dir or find_data_dir())
+    return name, make_synthetic(n_train=n_train, n_test=n_test)
+
+
 def run(config: RunConfig, *, progress: bool = True, **trainer_kw) -> list[Metrics | Status]:
     """Train `config` to the end and return all its events; a progress bar with ETA on the way."""
     from .trainer import Trainer

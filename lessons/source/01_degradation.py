@@ -41,14 +41,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from resnet_edu.config import preset
-from resnet_edu.data import load_dataset, make_synthetic
-from resnet_edu.notebook import curves, find_data_dir, lesson_dataset, pick, run, smoke_mode
+from resnet_edu.notebook import curves, lesson_data, pick, run
 
-DATASET = lesson_dataset()
-if DATASET == "cifar10":
-    data = load_dataset("cifar10", find_data_dir())
-else:  # procedural shapes, generated in memory: a stand-in with the same shapes as CIFAR-10
-    data = make_synthetic(n_train=pick(full=5_000, smoke=256), n_test=pick(full=1_000, smoke=128))
+# CIFAR-10 when it is in data/, else procedural shapes generated in memory (same shapes as CIFAR-10).
+DATASET, data = lesson_data(n_train=pick(full=5_000, smoke=256), n_test=pick(full=1_000, smoke=128))
 print(data[0])
 """),
     md(

@@ -49,12 +49,10 @@ how do you make a 152-layer network affordable?
 import inspect
 
 import matplotlib.pyplot as plt
-import torch
 
-from resnet_edu.models import (BasicBlock, Bottleneck, ZeroPadShortcut, build_model, count_macs,
-                               count_params, list_units, make_shortcut)
+from resnet_edu.models import (BasicBlock, Bottleneck, ZeroPadShortcut, build_model, count_macs, count_params, make_shortcut)
 from resnet_edu.models.imagenet import IMAGENET_LAYERS
-from resnet_edu.notebook import pick, smoke_mode
+from resnet_edu.notebook import pick
 
 print(inspect.getsource(make_shortcut))
 print(inspect.getsource(ZeroPadShortcut.forward))

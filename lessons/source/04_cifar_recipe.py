@@ -65,17 +65,13 @@ import torch.nn as nn
 
 from resnet_edu import checkpoint
 from resnet_edu.config import model_spec, preset
-from resnet_edu.data import (dataset_mean_std, load_dataset, make_synthetic, normalize, random_crop,
-                             random_flip)
+from resnet_edu.data import dataset_mean_std, normalize, random_crop, random_flip
 from resnet_edu.models import build_model, count_params
-from resnet_edu.notebook import curves, find_data_dir, lesson_dataset, pick, run, smoke_mode
+from resnet_edu.notebook import curves, lesson_data, pick, run
 from resnet_edu.trainer import Trainer
 
-DATASET = lesson_dataset()
-if DATASET == "cifar10":
-    data = load_dataset("cifar10", find_data_dir())
-else:  # procedural shapes, generated in memory: a stand-in with the same shapes as CIFAR-10
-    data = make_synthetic(n_train=pick(full=5_000, smoke=256), n_test=pick(full=1_000, smoke=128))
+# CIFAR-10 when it is in data/, else procedural shapes generated in memory (same shapes as CIFAR-10).
+DATASET, data = lesson_data(n_train=pick(full=5_000, smoke=256), n_test=pick(full=1_000, smoke=128))
 train_split, test_split = data
 print(train_split)
 """),

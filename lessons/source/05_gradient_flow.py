@@ -41,17 +41,14 @@ import torch
 import torch.nn.functional as F
 
 from resnet_edu.config import preset
-from resnet_edu.data import dataset_mean_std, load_dataset, make_synthetic, normalize
-from resnet_edu.models import build_model, list_units
+from resnet_edu.data import dataset_mean_std, normalize
+from resnet_edu.models import build_model
 from resnet_edu.models.blocks import BasicBlock
-from resnet_edu.notebook import find_data_dir, lesson_dataset, pick, run, smoke_mode
+from resnet_edu.notebook import find_data_dir, lesson_data, pick, run
 from resnet_edu.probes import Probe
 
-DATASET = lesson_dataset()
-if smoke_mode():
-    data = make_synthetic(n_train=128, n_test=64)  # a tiny stand-in, generated in a second
-else:
-    data = load_dataset(DATASET, find_data_dir())
+# CIFAR-10 when it is in data/ (not in smoke mode), else the synthetic set; tiny in smoke mode.
+DATASET, data = lesson_data(n_train=pick(full=10_000, smoke=128), n_test=pick(full=2_000, smoke=64))
 WIDTHS = pick(full=(8, 16, 32), smoke=(4, 8, 8))  # channels per stage (the paper: 16, 32, 64)
 DEPTH = pick(full=56, smoke=20)  # 6n + 2
 PLAIN, RESNET = f"plain{DEPTH}", f"resnet{DEPTH}"

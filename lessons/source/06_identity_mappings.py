@@ -59,13 +59,12 @@ import inspect
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
 from resnet_edu.analysis.signal import signal_at_init
 from resnet_edu.models import DESIGNS, VARIANTS, build_model, count_params, list_units
 from resnet_edu.models import variants as variants_module
 from resnet_edu.models.variants import ResidualUnit
-from resnet_edu.notebook import pick, smoke_mode
+from resnet_edu.notebook import pick
 
 WIDTHS = pick(full=(8, 16, 32), smoke=(4, 8, 8))  # channels per stage (the paper: 16, 32, 64)
 DEPTH = pick(full=110, smoke=20)  # v2 Table 1 uses ResNet-110

@@ -46,15 +46,12 @@ import torch
 from resnet_edu.analysis import (compare_attributions, eval_tensors, lesion_random, lesion_single,
                                  load_trained, path_length_distribution, random_line, surface)
 from resnet_edu.config import preset
-from resnet_edu.data import dataset_mean_std, load_dataset, make_synthetic
+from resnet_edu.data import dataset_mean_std
 from resnet_edu.models import list_units
-from resnet_edu.notebook import curves, find_data_dir, lesson_dataset, pick, run, smoke_mode
+from resnet_edu.notebook import curves, find_data_dir, lesson_data, pick, run
 
-DATASET = lesson_dataset()
-if smoke_mode():
-    data = make_synthetic(n_train=128, n_test=64)  # a tiny stand-in, generated in a second
-else:
-    data = load_dataset(DATASET, find_data_dir())
+# CIFAR-10 when it is in data/ (not in smoke mode), else the synthetic set; tiny in smoke mode.
+DATASET, data = lesson_data(n_train=pick(full=10_000, smoke=128), n_test=pick(full=2_000, smoke=64))
 DEPTH = pick(full=32, smoke=20)  # 6n + 2: n = 5 units per stage (3 in smoke mode)
 PLAIN, RESNET = f"plain{DEPTH}", f"resnet{DEPTH}"
 steps = pick(full=600, smoke=4)

@@ -44,15 +44,11 @@ import torch.nn as nn
 
 from resnet_edu.analysis import span_config, span_entries, span_param_counts, summarize_spans
 from resnet_edu.config import model_spec, preset
-from resnet_edu.data import load_dataset, make_synthetic
 from resnet_edu.models import ResidualUnit, count_params, list_units, parse_model_name
-from resnet_edu.notebook import curves, find_data_dir, lesson_dataset, pick, run, smoke_mode
+from resnet_edu.notebook import curves, find_data_dir, lesson_data, pick, run
 
-DATASET = lesson_dataset()
-if smoke_mode():
-    data = make_synthetic(n_train=128, n_test=64)  # a tiny stand-in, generated in a second
-else:
-    data = load_dataset(DATASET, find_data_dir())
+# CIFAR-10 when it is in data/ (not in smoke mode), else the synthetic set; tiny in smoke mode.
+DATASET, data = lesson_data(n_train=pick(full=10_000, smoke=128), n_test=pick(full=2_000, smoke=64))
 WIDTHS = pick(full=(8, 16, 32), smoke=(4, 8, 8))  # channels per stage (the paper: 16, 32, 64)
 STEPS = pick(full=600, smoke=3)
 # The quick preset's recipe, shortened in smoke mode; every run below uses these settings.
