@@ -77,7 +77,7 @@ def test_bad_input_shows_message(monkeypatch, tmp_path):
 
 
 def test_failed_run_shows_one_line(monkeypatch, tmp_path):
-    runs = app_env(monkeypatch, tmp_path)
+    app_env(monkeypatch, tmp_path)
     at = open_page("degradation", models="plain8", dataset="cifar10")
     # No CIFAR-10 present: the dataset falls back to synthetic; force a failing run through the store.
     import sys

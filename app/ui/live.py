@@ -39,7 +39,7 @@ def run_frames(ids) -> tuple[pd.DataFrame, dict]:
 
 
 def _group_body(ids: tuple[str, ...], view: str, predicted: str | None) -> None:
-    store, runner = context.store(), context.runner()
+    store = context.store()
     statuses = {rid: store.status(rid) for rid in ids}
     configs = {rid: store.config(rid) for rid in ids}
     active = any(s.get("status") in ACTIVE for s in statuses.values())
