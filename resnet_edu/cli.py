@@ -19,7 +19,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str, code: int = 2) -> int:
-    sys.stderr.write(f"error: {message}\n")
+    one_line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    sys.stderr.write(f"error: {one_line}\n")
     return code
 
 

@@ -52,7 +52,7 @@ def test_bad_arguments_give_one_clear_line(tmp_path):
         assert r.returncode != 0, args
         assert words in r.stderr, (args, r.stderr)
         assert "Traceback" not in r.stderr
-        assert len(r.stderr.strip().splitlines()) <= 2, r.stderr  # the message (+ one how-to line)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
 def test_models_lists_the_paper_table():
