@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from . import fastpath
-from .config import RunConfig, model_spec
+from .config import RunConfig, model_spec, split_models
 from .data import Split
 from .device import device_label, pick_device, synchronize
 from .traffic import BANDWIDTH, bytes_per_image
@@ -157,7 +157,7 @@ def run(models: list[str], device: torch.device, batch_size: int, steps: int, wa
 
 def main(args) -> int:
     device = pick_device(args.device)
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = list(split_models(args.models))
     if args.steps < 1 or args.batch_size < 1:
         raise ValueError("--steps and --batch-size must be at least 1")
     say = None if args.json else (lambda s: print(s, file=sys.stderr, flush=True))

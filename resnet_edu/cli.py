@@ -9,7 +9,7 @@ import json
 import signal
 import sys
 
-from .config import PRESETS, preset
+from .config import PRESETS, preset, split_models
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,7 +99,7 @@ def _train(args) -> int:
     from .runs import RunStore
     from .trainer import Trainer
 
-    overrides = dict(models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
+    overrides = dict(models=split_models(args.models),
                      dataset=args.dataset, data_dir=args.data_dir, device=args.device, seed=args.seed,
                      probe_every=args.probe_every, fast=not args.no_fast, compile=args.compile)
     if args.steps is not None:

@@ -86,6 +86,23 @@ def model_spec(entry: str, widths: tuple[int, int, int] = (16, 32, 64)):
     return parse_model_name(name, **options)
 
 
+def split_models(text: str) -> tuple[str, ...]:
+    """'plain56,resnet56:shortcut=B,span=3' -> ('plain56', 'resnet56:shortcut=B,span=3').
+
+    Entries are separated by commas (or ';'); a piece like 'span=3' with no model name
+    continues the options of the entry before it.
+    """
+    entries: list[str] = []
+    for piece in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not piece:
+            continue
+        if "=" in piece and ":" not in piece and entries and ":" in entries[-1]:
+            entries[-1] += "," + piece
+        else:
+            entries.append(piece)
+    return tuple(entries)
+
+
 def _parse_value(text: str):
     if text.lower() in ("none", "plain"):
         return None

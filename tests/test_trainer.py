@@ -159,6 +159,14 @@ def test_presets_and_validation():
     assert RunConfig.from_dict(quick.to_dict()) == quick
 
 
+def test_model_lists_split_between_entries_not_options():
+    from resnet_edu.config import split_models
+    assert split_models("plain20, plain56") == ("plain20", "plain56")
+    assert split_models("plain56,resnet56:shortcut=B,design=full_preact,resnet20") == \
+        ("plain56", "resnet56:shortcut=B,design=full_preact", "resnet20")
+    assert split_models("resnet38:span=1;resnet38:span=2") == ("resnet38:span=1", "resnet38:span=2")
+
+
 def test_model_entries_carry_options(tiny_data, tiny_config):
     cfg = dataclasses.replace(tiny_config, models=("resnet8:shortcut=B", "resnet8:design=full_preact"))
     trainer = Trainer(cfg, data=tiny_data)
