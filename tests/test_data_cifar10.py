@@ -14,7 +14,8 @@ from cifar_fixture import CLASSES, TEST_ROWS, TRAIN_ROWS, cifar_files, write_cif
 from resnet_edu.data import (CIFAR10_MEAN, CIFAR10_STD, DataCorrupt, DataUnavailable, Split, dataset_mean_std,
                              load_cifar10, load_dataset, train_val_split)
 
-REAL = Path("/work/shared/data/cifar10-subset/cifar-10-batches-py")
+# The real-image subset that sits beside a checkout (../shared), when it does; the test skips otherwise.
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10-subset" / "cifar-10-batches-py"
 
 
 def test_reads_every_row_and_ignores_num_cases_per_batch(tmp_path: Path) -> None:
