@@ -9,7 +9,7 @@ import json
 import signal
 import sys
 
-from .config import PRESETS, preset, split_models
+from .training.config import PRESETS, preset, split_models
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "models":
             return _models()
         if args.command == "bench":
-            from .bench import main as bench_main
+            from .perf.bench import main as bench_main
             return bench_main(args)
     except ValueError as err:
         return _fail(str(err))
@@ -96,8 +96,8 @@ def _models() -> int:
 
 def _train(args) -> int:
     from .data import DataUnavailable
-    from .runs import RunStore
-    from .trainer import Trainer
+    from .runs.store import RunStore
+    from .training.trainer import Trainer
 
     overrides = dict(models=split_models(args.models),
                      dataset=args.dataset, data_dir=args.data_dir, device=args.device, seed=args.seed,

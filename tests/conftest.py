@@ -10,7 +10,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from resnet_edu.config import RunConfig  # noqa: E402
+from resnet_edu.training.config import RunConfig  # noqa: E402
 from resnet_edu.data import make_synthetic  # noqa: E402
 
 

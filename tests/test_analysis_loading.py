@@ -8,8 +8,8 @@ import torch
 from resnet_edu.analysis.loading import (config_to_train, eval_tensors, evaluate, find_trained, has_trained,
                                          load_trained,
                                          trained_entries)
-from resnet_edu.runs import RunStore
-from resnet_edu.trainer import Trainer
+from resnet_edu.runs.store import RunStore
+from resnet_edu.training.trainer import Trainer
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py

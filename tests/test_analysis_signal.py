@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from resnet_edu.analysis.signal import init_batch, measure_signal, signal_at_init, signal_sweep, sweep_entries
-from resnet_edu.config import model_spec
+from resnet_edu.training.config import model_spec
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py

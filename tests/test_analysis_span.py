@@ -6,9 +6,9 @@ import pytest
 import torch.nn as nn
 
 from resnet_edu.analysis.span import span_config, span_entries, span_param_counts, summarize_spans
-from resnet_edu.config import model_spec
+from resnet_edu.training.config import model_spec
 from resnet_edu.models import list_units
-from resnet_edu.trainer import Trainer
+from resnet_edu.training.trainer import Trainer
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py

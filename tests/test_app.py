@@ -82,7 +82,7 @@ def test_failed_run_shows_one_line(monkeypatch, tmp_path):
     # No CIFAR-10 present: the dataset falls back to synthetic; force a failing run through the store.
     import sys
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "app"))
-    from resnet_edu.config import RunConfig
+    from resnet_edu.training.config import RunConfig
     from ui import context
 
     store = context.runner().store

@@ -2,9 +2,10 @@
 
 import math
 
-from resnet_edu import eta, export, plots
-from resnet_edu.config import RunConfig, preset
-from resnet_edu.diagrams import unit_dot
+from resnet_edu.runs import eta, export
+from resnet_edu.viz import plots
+from resnet_edu.training.config import RunConfig, preset
+from resnet_edu.viz.diagrams import unit_dot
 
 
 def events(model, seed_shift=0.0, steps=(10, 20, 30)):

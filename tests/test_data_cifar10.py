@@ -71,7 +71,7 @@ def test_download_flag_calls_the_downloader(tmp_path: Path, monkeypatch: pytest.
         calls.append(data_dir)
         return write_cifar_folder(data_dir)
 
-    monkeypatch.setattr("resnet_edu.data.download.download_cifar10", fake_download)
+    monkeypatch.setattr("resnet_edu.data.dataset.download_cifar10", fake_download)
     train, _ = load_cifar10(tmp_path, download=True)
     assert calls == [tmp_path] and len(train) == sum(TRAIN_ROWS)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from resnet_edu import fastpath
-from resnet_edu.events import Metrics
-from resnet_edu.trainer import Trainer
+from resnet_edu.training import fastpath
+from resnet_edu.training.events import Metrics
+from resnet_edu.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from resnet_edu.jobs import JobRunner
-from resnet_edu.runs import RunStore
+from resnet_edu.runs.jobs import JobRunner
+from resnet_edu.runs.store import RunStore
 
 
 def test_run_store_round_trip(tmp_path, tiny_config):

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from resnet_edu.models import build_model, list_units
-from resnet_edu.probes import Probe
+from resnet_edu.training.probes import Probe
 
 
 def _batch(seed=0, n=6):

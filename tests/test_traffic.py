@@ -3,7 +3,7 @@
 import torch
 
 from resnet_edu.models import build_model
-from resnet_edu.traffic import bytes_per_image, ceiling_images_per_s
+from resnet_edu.perf.traffic import bytes_per_image, ceiling_images_per_s
 
 
 def test_traffic_grows_with_depth_and_counts_a_known_op():

@@ -6,9 +6,9 @@ import math
 import pytest
 import torch
 
-from resnet_edu.config import RunConfig, preset
-from resnet_edu.events import Metrics, Status
-from resnet_edu.trainer import Trainer
+from resnet_edu.training.config import RunConfig, preset
+from resnet_edu.training.events import Metrics, Status
+from resnet_edu.training.trainer import Trainer
 
 
 def _metrics(events):
@@ -160,7 +160,7 @@ def test_presets_and_validation():
 
 
 def test_model_lists_split_between_entries_not_options():
-    from resnet_edu.config import split_models
+    from resnet_edu.training.config import split_models
     assert split_models("plain20, plain56") == ("plain20", "plain56")
     assert split_models("plain56,resnet56:shortcut=B,design=full_preact,resnet20") == \
         ("plain56", "resnet56:shortcut=B,design=full_preact", "resnet20")

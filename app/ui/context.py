@@ -3,8 +3,8 @@
 Environment (documented in app/README.md):
     RESNET_EDU_RUNS_DIR   the run store (default: data/runs under the repository)
     RESNET_EDU_DATA_DIR   where CIFAR-10 lives or is downloaded to (default: data/)
-    RESNET_EDU_TEST_TINY  1: add a "tiny" preset (a few steps, narrow nets) for tests
-    RESNET_EDU_TINY_STEPS steps of that tiny preset (default 12)
+    RESNET_EDU_TEST_TINY  1: offer the "tiny" preset (a few steps, narrow nets; config.py) for tests
+    RESNET_EDU_TINY_STEPS steps of a tiny run (default: the preset's)
 """
 
 import os
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from resnet_edu.config import PRESETS, RunConfig, preset
+from resnet_edu.training.config import PRESETS, RunConfig, preset, with_probes
 from resnet_edu.data import find_batches_dir
-from resnet_edu.device import device_label, pick_device
-from resnet_edu.jobs import JobRunner
-from resnet_edu.runs import RunStore
+from resnet_edu.training.device import device_label, pick_device
+from resnet_edu.runs.jobs import JobRunner
+from resnet_edu.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_OBJECTS: dict = {}  # url path -> st.Page, set by the router on every run (for st.page_link)
@@ -59,24 +59,20 @@ def cifar_present() -> bool:
 
 
 def preset_names() -> list[str]:
-    return (["tiny"] if tiny_mode() else []) + list(PRESETS)
+    """The presets a user may pick: tiny (first) only in test mode."""
+    others = [name for name in PRESETS if name != "tiny"]
+    return (["tiny"] if tiny_mode() else []) + others
 
 
 def make_config(preset_name: str, models: tuple[str, ...], dataset: str, seed: int = 0,
                 probe_every: int = 0) -> RunConfig:
     """A validated config for the lab pages (ValueError with one line when it cannot run)."""
     common = dict(models=tuple(models), dataset=dataset, data_dir=str(data_dir()), seed=seed)
-    if preset_name == "tiny":
-        steps = int(os.environ.get("RESNET_EDU_TINY_STEPS", "12"))
-        config = preset("quick", widths=(4, 8, 8), train_size=256, test_size=64, batch_size=32, steps=steps,
-                        milestones=(), warmup_lr=None, log_every=2, eval_every=4, device="cpu",
-                        **common)
-        config = RunConfig.from_dict({**config.to_dict(), "preset": "tiny",
-                                      "probe_every": 2 if probe_every else 0})
-    else:
-        config = preset(preset_name, **common)
-        if probe_every:
-            config = RunConfig.from_dict({**config.to_dict(), "probe_every": max(config.log_every, 1) * 4})
+    if preset_name == "tiny" and os.environ.get("RESNET_EDU_TINY_STEPS"):
+        common["steps"] = int(os.environ["RESNET_EDU_TINY_STEPS"])
+    config = preset(preset_name, **common)
+    if probe_every:
+        config = with_probes(config)
     config.validate()
     return config
 

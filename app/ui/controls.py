@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from resnet_edu import eta
-from resnet_edu.background import BackgroundDownload
+from resnet_edu.runs import eta
+from resnet_edu.runs.background import BackgroundDownload
 
 from . import context
 from .i18n import formatter, lkey, t

@@ -7,7 +7,7 @@ widget click, a reload or a second browser shows the same runs.
 
 import streamlit as st
 
-from resnet_edu import plots
+from resnet_edu.viz import plots
 
 from . import context, controls, live
 from .i18n import formatter, lkey, t

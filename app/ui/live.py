@@ -8,8 +8,8 @@ training; when the last one ends it reruns the page once, which turns the timer 
 import pandas as pd
 import streamlit as st
 
-from resnet_edu import plots
-from resnet_edu.runs import ACTIVE
+from resnet_edu.viz import plots
+from resnet_edu.runs.store import ACTIVE
 
 from . import context
 from .charts import chart

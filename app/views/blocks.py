@@ -5,8 +5,8 @@ import inspect
 import pandas as pd
 import streamlit as st
 
-from resnet_edu.config import model_spec
-from resnet_edu.diagrams import unit_dot
+from resnet_edu.training.config import model_spec
+from resnet_edu.viz.diagrams import unit_dot
 from resnet_edu.models import DESIGNS, BasicBlock, ResidualUnit, count_macs, count_params
 
 from ui.i18n import formatter, lkey, t

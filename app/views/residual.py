@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from resnet_edu.config import model_spec
+from resnet_edu.training.config import model_spec
 from resnet_edu.models import DESIGNS, SHORTCUT_OPTIONS
 
 from ui import lab

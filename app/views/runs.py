@@ -5,8 +5,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from resnet_edu import export, plots
-from resnet_edu.runs import ACTIVE
+from resnet_edu.runs import export
+from resnet_edu.viz import plots
+from resnet_edu.runs.store import ACTIVE
 
 from ui import context, live
 from ui.charts import chart

@@ -68,7 +68,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from resnet_edu.models import BasicBlock, build_model, count_params, list_units, unit_output_shapes
-from resnet_edu.notebook import pick, smoke_mode
+from resnet_edu.training.notebook import pick, smoke_mode
 
 torch.manual_seed(0)
 print("smoke mode:", smoke_mode())

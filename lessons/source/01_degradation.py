@@ -40,8 +40,8 @@ and measure the gradient norm that reaches every block.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from resnet_edu.config import preset
-from resnet_edu.notebook import curves, lesson_data, pick, run
+from resnet_edu.training.config import preset
+from resnet_edu.training.notebook import curves, lesson_data, pick, train
 
 # CIFAR-10 when it is in data/, else procedural shapes generated in memory (same shapes as CIFAR-10).
 DATASET, data = lesson_data(n_train=pick(full=5_000, smoke=256), n_test=pick(full=1_000, smoke=128))
@@ -78,7 +78,7 @@ config = preset(
     eval_every=pick(full=150, smoke=3), probe_every=pick(full=150, smoke=3), seed=0,
     fast=pick(full=True, smoke=False))  # bf16 on a CPU pays off for full-size nets only
 print(config)
-events = run(config, data=data)
+events = train(config, data=data)
 """),
     md(
         en=r"""
@@ -217,14 +217,14 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
    its training error curve sit? (Lesson 02 explains why.)
 3. **Take BN away.** v1 §4.1's argument rests on BN. Build `plain56` with `batchnorm=False` (the
    model entry `"plain56:batchnorm=false"`) and measure the per-block gradient norms of one batch at
-   initialization with `resnet_edu.probes.Probe`. Compare with the BN net.
+   initialization with `resnet_edu.Probe`. Compare with the BN net.
 """,
         zh=r"""
 ## 练习
 
 1. **随机种子。** 用 `seed=1` 和 `seed=2` 再跑同一个配置（用 `dataclasses.replace(config, seed=s)`），把每个模型最终的训练误差画成三个随机种子上的"均值 ± 标准差"。plain-20 与 plain-56 之间的差距，比随机种子带来的波动更大吗？
 2. **加入残差网络。** 在 `models` 中把 `"resnet56"` 和两个普通网络放在一起。它的训练误差曲线落在哪里？（第 02 课会解释原因。）
-3. **去掉 BN。** v1 §4.1 的论证建立在 BN 之上。搭建 `batchnorm=False` 的 `plain56`（模型名写作 `"plain56:batchnorm=false"`），用 `resnet_edu.probes.Probe` 测量初始化时一个批次上的逐块梯度范数，并与带 BN 的网络比较。
+3. **去掉 BN。** v1 §4.1 的论证建立在 BN 之上。搭建 `batchnorm=False` 的 `plain56`（模型名写作 `"plain56:batchnorm=false"`），用 `resnet_edu.Probe` 测量初始化时一个批次上的逐块梯度范数，并与带 BN 的网络比较。
 """,
     ),
     hint(
@@ -233,7 +233,7 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
    import dataclasses
    finals = {m: [] for m in config.models}
    for s in (0, 1, 2):
-       ev = run(dataclasses.replace(config, seed=s), data=data)
+       ev = train(dataclasses.replace(config, seed=s), data=data)
        for m, (steps, errs) in curves(ev, "train_error").items():
            finals[m].append(np.mean(errs[-5:]))
    for m, v in finals.items():
@@ -247,7 +247,7 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 3. ```python
    import torch, torch.nn.functional as F
    from resnet_edu.models import build_model
-   from resnet_edu.probes import Probe
+   from resnet_edu.training.probes import Probe
    from resnet_edu.data import normalize, dataset_mean_std
    x = normalize(data[0].images[:64], *dataset_mean_std(data[0].name))
    y = data[0].labels[:64]
@@ -267,7 +267,7 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
    import dataclasses
    finals = {m: [] for m in config.models}
    for s in (0, 1, 2):
-       ev = run(dataclasses.replace(config, seed=s), data=data)
+       ev = train(dataclasses.replace(config, seed=s), data=data)
        for m, (steps, errs) in curves(ev, "train_error").items():
            finals[m].append(np.mean(errs[-5:]))
    for m, v in finals.items():
@@ -278,7 +278,7 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 3. ```python
    import torch, torch.nn.functional as F
    from resnet_edu.models import build_model
-   from resnet_edu.probes import Probe
+   from resnet_edu.training.probes import Probe
    from resnet_edu.data import normalize, dataset_mean_std
    x = normalize(data[0].images[:64], *dataset_mean_std(data[0].name))
    y = data[0].labels[:64]

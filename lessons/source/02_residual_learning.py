@@ -52,7 +52,7 @@ import torch.nn.functional as F
 
 from resnet_edu.models import BasicBlock, ResidualUnit, build_model, count_params, list_units
 from resnet_edu.models.layers import he_init
-from resnet_edu.notebook import pick
+from resnet_edu.training.notebook import pick
 
 torch.manual_seed(0)
 WIDTHS = pick(full=(16, 32, 64), smoke=(4, 8, 8))  # filters per stage; the paper's are 16, 32, 64
@@ -411,9 +411,9 @@ wins in v2 Table 1.
    gates are still multiplicative and learned: v2 Table 1 shows exclusive gating stays worse than
    the identity shortcut whatever the bias.
 4. ```python
-   from resnet_edu.config import preset
-   from resnet_edu.notebook import lesson_dataset, run, curves
-   events = run(preset("quick", dataset=lesson_dataset(), models=("resnet20", "highway20")))
+   from resnet_edu.training.config import preset
+   from resnet_edu.training.notebook import lesson_dataset, train, curves
+   events = train(preset("quick", dataset=lesson_dataset(), models=("resnet20", "highway20")))
    for m, (s, e) in curves(events, "train_error").items():
        plt.plot(s, e, label=m)
    plt.legend(); plt.show()
@@ -424,9 +424,9 @@ wins in v2 Table 1.
 2. `print(BasicBlock(16, 32, 2, shortcut="B").shortcut)` 显示的是一个 `Projection`，子模块名为 `conv` 和 `bn`，所以 state dict 的键是 `shortcut.conv.weight` 和 `shortcut.bn.*`。形状改变时令 `self.shortcut = nn.Sequential(OrderedDict(conv=nn.Conv2d(16, 32, 1, stride=2, bias=False), bn=nn.BatchNorm2d(32)))`，否则令它为 `nn.Identity()`。
 3. 当 $b_g = -6$ 时，$g \approx \sigma(-6) \approx 0.0025$：捷径上的权重 $1 - g$ 几乎为 1，残差分支几乎被关掉。这样的起点很接近一个 $F$ 很小的 ResNet，但门仍然是乘性的、需要学习的：v2 Table 1 表明，无论偏置取多少，互斥门控都不如恒等捷径。
 4. ```python
-   from resnet_edu.config import preset
-   from resnet_edu.notebook import lesson_dataset, run, curves
-   events = run(preset("quick", dataset=lesson_dataset(), models=("resnet20", "highway20")))
+   from resnet_edu.training.config import preset
+   from resnet_edu.training.notebook import lesson_dataset, train, curves
+   events = train(preset("quick", dataset=lesson_dataset(), models=("resnet20", "highway20")))
    for m, (s, e) in curves(events, "train_error").items():
        plt.plot(s, e, label=m)
    plt.legend(); plt.show()

@@ -52,7 +52,7 @@ import matplotlib.pyplot as plt
 
 from resnet_edu.models import (BasicBlock, Bottleneck, ZeroPadShortcut, build_model, count_macs, count_params, make_shortcut)
 from resnet_edu.models.imagenet import IMAGENET_LAYERS
-from resnet_edu.notebook import pick
+from resnet_edu.training.notebook import pick
 
 print(inspect.getsource(make_shortcut))
 print(inspect.getsource(ZeroPadShortcut.forward))

@@ -63,12 +63,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from resnet_edu import checkpoint
-from resnet_edu.config import model_spec, preset
+from resnet_edu.training import checkpoint
+from resnet_edu.training.config import model_spec, preset
 from resnet_edu.data import dataset_mean_std, normalize, random_crop, random_flip
 from resnet_edu.models import build_model, count_params
-from resnet_edu.notebook import curves, lesson_data, pick, run
-from resnet_edu.trainer import Trainer
+from resnet_edu.training.notebook import curves, lesson_data, pick, train
+from resnet_edu.training.trainer import Trainer
 
 # CIFAR-10 when it is in data/, else procedural shapes generated in memory (same shapes as CIFAR-10).
 DATASET, data = lesson_data(n_train=pick(full=5_000, smoke=256), n_test=pick(full=1_000, smoke=128))
@@ -261,7 +261,7 @@ config = preset(
     milestones=pick(full=(350,), smoke=(4,)), log_every=pick(full=10, smoke=2),
     eval_every=pick(full=150, smoke=3), seed=0,
     fast=pick(full=True, smoke=False))  # bf16 on a CPU pays off for full-size nets only
-events = run(config, data=data, run_dir=run_dir)
+events = train(config, data=data, run_dir=run_dir)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
 for model, (s, e) in curves(events, "train_error").items():
@@ -414,8 +414,8 @@ unit design (lesson 06).
         en=r"""
 1. ```python
    import dataclasses
-   no_warm = run(dataclasses.replace(config, warmup_lr=None, steps=100))
-   warm = run(dataclasses.replace(config, steps=100))
+   no_warm = train(dataclasses.replace(config, warmup_lr=None, steps=100))
+   warm = train(dataclasses.replace(config, steps=100))
    for label, ev in (("no warm-up", no_warm), ("warm-up", warm)):
        s, loss = curves(ev, "train_loss")["resnet56"]
        plt.plot(s, loss, label=label)
@@ -435,8 +435,8 @@ unit design (lesson 06).
         zh=r"""
 1. ```python
    import dataclasses
-   no_warm = run(dataclasses.replace(config, warmup_lr=None, steps=100))
-   warm = run(dataclasses.replace(config, steps=100))
+   no_warm = train(dataclasses.replace(config, warmup_lr=None, steps=100))
+   warm = train(dataclasses.replace(config, steps=100))
    for label, ev in (("no warm-up", no_warm), ("warm-up", warm)):
        s, loss = curves(ev, "train_loss")["resnet56"]
        plt.plot(s, loss, label=label)

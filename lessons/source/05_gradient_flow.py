@@ -40,12 +40,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from resnet_edu.config import preset
+from resnet_edu.training.config import preset
 from resnet_edu.data import dataset_mean_std, normalize
 from resnet_edu.models import build_model
 from resnet_edu.models.blocks import BasicBlock
-from resnet_edu.notebook import find_data_dir, lesson_data, pick, run
-from resnet_edu.probes import Probe
+from resnet_edu.training.notebook import find_data_dir, lesson_data, pick, train
+from resnet_edu.training.probes import Probe
 
 # CIFAR-10 when it is in data/ (not in smoke mode), else the synthetic set; tiny in smoke mode.
 DATASET, data = lesson_data(n_train=pick(full=10_000, smoke=128), n_test=pick(full=2_000, smoke=64))
@@ -120,7 +120,7 @@ $$\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\frac{\partia
         en=r"""
 ## 2. The probe
 
-`resnet_edu.probes.Probe` hooks every unit and every weight layer of a model. Per unit it records
+`resnet_edu.Probe` hooks every unit and every weight layer of a model. Per unit it records
 $\|\partial E/\partial x_{l+1}\|$, the gradient arriving at the unit's output on the way back; per layer,
 the std of its response (v1 Fig. 7: after BN, before ReLU or addition). It attaches to output
 tensors only and removes its hooks on exit:
@@ -128,7 +128,7 @@ tensors only and removes its hooks on exit:
         zh=r"""
 ## 2. 探针
 
-`resnet_edu.probes.Probe` 会挂在模型的每个单元和每个权重层上。对每个单元，它记录反向传播时到达该单元输出端的梯度 $\|\partial E/\partial x_{l+1}\|$；对每一层，它记录该层响应的标准差（v1 Fig. 7 的口径：BN 之后、ReLU 或相加之前）。它只挂在输出张量上，退出 `with` 时自动移除：
+`resnet_edu.Probe` 会挂在模型的每个单元和每个权重层上。对每个单元，它记录反向传播时到达该单元输出端的梯度 $\|\partial E/\partial x_{l+1}\|$；对每一层，它记录该层响应的标准差（v1 Fig. 7 的口径：BN 之后、ReLU 或相加之前）。它只挂在输出张量上，退出 `with` 时自动移除：
 """,
     ),
     code(r"""
@@ -150,10 +150,10 @@ the plain net and the ResNet of v1 (both with BN), and — v1 §4.1's contrast �
 """,
     ),
     code(r"""
-train, test = data
+train_split, _ = data
 batch = pick(full=128, smoke=16)
-x = normalize(train.images[:batch], *dataset_mean_std(train.name))  # (B, 3, 32, 32)
-y = train.labels[:batch]  # (B,)
+x = normalize(train_split.images[:batch], *dataset_mean_std(train_split.name))  # (B, 3, 32, 32)
+y = train_split.labels[:batch]  # (B,)
 
 
 def probe_once(model, x, y):
@@ -230,7 +230,7 @@ config = preset("quick", models=(PLAIN, RESNET), dataset=DATASET, data_dir=str(f
                 widths=WIDTHS, steps=steps, milestones=(int(steps * 0.75),),
                 batch_size=pick(full=64, smoke=16), log_every=pick(full=25, smoke=3),
                 eval_every=steps, probe_every=pick(full=50, smoke=3), device="auto")
-events = run(config, data=data)
+events = train(config, data=data)
 probes = {}  # model -> list of probe dicts, in step order
 for e in events:
     if getattr(e, "probes", None):

@@ -64,7 +64,7 @@ from resnet_edu.analysis.signal import signal_at_init
 from resnet_edu.models import DESIGNS, VARIANTS, build_model, count_params, list_units
 from resnet_edu.models import variants as variants_module
 from resnet_edu.models.variants import ResidualUnit
-from resnet_edu.notebook import pick
+from resnet_edu.training.notebook import pick
 
 WIDTHS = pick(full=(8, 16, 32), smoke=(4, 8, 8))  # channels per stage (the paper: 16, 32, 64)
 DEPTH = pick(full=110, smoke=20)  # v2 Table 1 uses ResNet-110
@@ -368,7 +368,7 @@ pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained
 2. `[signal_at_init(f"resnet{DEPTH}:variant=exclusive_gate,gate_bias={b}", widths=WIDTHS, batch=BATCH).gradient_ratio for b in (0, -2, -4, -6, -8)]`.
    In exclusive gating the branch is multiplied by $g$: with $g \approx 0$ the shortcut is clean but the
    residual functions are switched off and learn slowly — the net starts as a shallow one.
-3. `events = run(preset("quick", models=..., dataset=..., widths=(8, 16, 32)))`, then
+3. `events = train(preset("quick", models=..., dataset=..., widths=(8, 16, 32)))`, then
    `curves(events, "train_error")`; plot one line per design. Use several seeds before concluding.
 4. Those units downsample (stride 2) and change the width: a plain net has no other way from a 32×32×16
    map to a 16×16×32 one. A residual unit always keeps its shortcut $h(x)$, so deleting its branch
@@ -377,7 +377,7 @@ pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained
         zh=r"""
 1. `signal_at_init(f"resnet{DEPTH}:variant=scaling,scale_branch=false", widths=WIDTHS, batch=BATCH)`；改 λ 就加上 `,scale=0.9`。$0.9^{54} \approx 0.003$，$1.1^{54} \approx 170$：干净通路分别被衰减或放大。初始化时分支里的 BN 会掩盖一部分效果，但漂移程度随 $|\log\lambda|$ 增大。
 2. `[signal_at_init(f"resnet{DEPTH}:variant=exclusive_gate,gate_bias={b}", widths=WIDTHS, batch=BATCH).gradient_ratio for b in (0, -2, -4, -6, -8)]`。互斥门控里分支要乘以 $g$：$g \approx 0$ 时捷径虽然干净，但残差函数几乎被关掉，学得很慢——网络一开始相当于一个浅层网络。
-3. `events = run(preset("quick", models=..., dataset=..., widths=(8, 16, 32)))`，再用 `curves(events, "train_error")`，每种设计画一条线。下结论之前要多换几个随机种子。
+3. `events = train(preset("quick", models=..., dataset=..., widths=(8, 16, 32)))`，再用 `curves(events, "train_error")`，每种设计画一条线。下结论之前要多换几个随机种子。
 4. 这些单元负责下采样（步幅 2）并改变宽度：普通网络没有别的办法把 32×32×16 的特征图变成 16×16×32。残差单元始终保留捷径 $h(x)$，删掉它的分支之后仍有通路。
 """,
     ),

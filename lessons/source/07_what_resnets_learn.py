@@ -45,10 +45,10 @@ import torch
 
 from resnet_edu.analysis import (compare_attributions, eval_tensors, lesion_random, lesion_single,
                                  load_trained, path_length_distribution, random_line, surface)
-from resnet_edu.config import preset
+from resnet_edu.training.config import preset
 from resnet_edu.data import dataset_mean_std
 from resnet_edu.models import list_units
-from resnet_edu.notebook import curves, find_data_dir, lesson_data, pick, run
+from resnet_edu.training.notebook import curves, find_data_dir, lesson_data, pick, train
 
 # CIFAR-10 when it is in data/ (not in smoke mode), else the synthetic set; tiny in smoke mode.
 DATASET, data = lesson_data(n_train=pick(full=10_000, smoke=128), n_test=pick(full=2_000, smoke=64))
@@ -60,7 +60,7 @@ config = preset("quick", models=(PLAIN, RESNET), dataset=DATASET, data_dir=str(f
                 milestones=(int(steps * 0.75),), batch_size=pick(full=64, smoke=16),
                 log_every=pick(full=25, smoke=2), eval_every=steps, device="auto")
 run_dir = tempfile.mkdtemp(prefix="resnet_edu_lesson07_")
-events = run(config, data=data, run_dir=run_dir)  # the trainer saves a checkpoint there at the end
+events = train(config, data=data, run_dir=run_dir)  # the trainer saves a checkpoint there at the end
 models = {name: load_trained(run_dir, name) for name in (PLAIN, RESNET)}  # eval mode, on the CPU
 x, y = eval_tensors(config, n=pick(full=1000, smoke=32), data=data)  # normalised test images, labels
 for name, (s, err) in curves(events, "test_error").items():

@@ -43,9 +43,9 @@ import torch
 import torch.nn as nn
 
 from resnet_edu.analysis import span_config, span_entries, span_param_counts, summarize_spans
-from resnet_edu.config import model_spec, preset
+from resnet_edu.training.config import model_spec, preset
 from resnet_edu.models import ResidualUnit, count_params, list_units, parse_model_name
-from resnet_edu.notebook import curves, find_data_dir, lesson_data, pick, run
+from resnet_edu.training.notebook import curves, find_data_dir, lesson_data, pick, train
 
 # CIFAR-10 when it is in data/ (not in smoke mode), else the synthetic set; tiny in smoke mode.
 DATASET, data = lesson_data(n_train=pick(full=10_000, smoke=128), n_test=pick(full=2_000, smoke=64))
@@ -59,7 +59,7 @@ SETTINGS = dict(dataset=DATASET, data_dir=str(find_data_dir()), widths=WIDTHS, s
 
 def lockstep(models, seed=0):
     # One run, every model on the same batches (same order, same crops and flips).
-    return run(preset("quick", models=tuple(models), seed=seed, **SETTINGS), data=data)
+    return train(preset("quick", models=tuple(models), seed=seed, **SETTINGS), data=data)
 
 
 def plot_errors(events, title):
@@ -107,7 +107,7 @@ $x$" (with BN and a ReLU). Train the four in lockstep:
 """,
     ),
     code(r"""
-span_events = run(span_run, data=data)
+span_events = train(span_run, data=data)
 plot_errors(span_events, "ResNet-38, shortcut span 1, 2, 3, 4 (same layers, same batches)")
 for r in summarize_spans(span_events):
     print(f"span {r.span}: training error {r.train_error * 100:5.1f}%, training loss {r.train_loss:.3f} ({r.status})")

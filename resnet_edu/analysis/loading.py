@@ -15,8 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .. import checkpoint
-from ..config import RunConfig, model_spec
+from ..training import checkpoint
+from ..training.config import RunConfig, model_spec
 from ..data import Split, dataset_mean_std, load_dataset, normalize
 
 PathLike = str | os.PathLike
@@ -47,7 +47,7 @@ def find_trained(runs_root: PathLike, entry: str) -> Path | None:
 
     Reads each run's config.json (cheap) before opening any checkpoint.
     """
-    from ..runs import RunStore  # the store creates its root; only look when it exists
+    from ..runs.store import RunStore  # the store creates its root; only look when it exists
     root = Path(runs_root)
     if not root.is_dir():
         return None
@@ -108,7 +108,7 @@ def config_to_train(entry: str, preset: str = "quick", with_twin: bool = True, *
 
     config_to_train("resnet20") -> preset "quick" with models ("plain20", "resnet20").
     """
-    from ..config import preset as make_preset
+    from ..training.config import preset as make_preset
     name, sep, opts = entry.partition(":")
     models = (entry,)
     # A twin only where "plain" means the same net without shortcuts (no shortcut/variant options).

@@ -106,7 +106,7 @@ def init_batch(n: int = 64, num_classes: int = 10, seed: int = 0,
 def signal_at_init(entry: str, *, widths: tuple[int, int, int] = (8, 16, 32), batch: int = 32, seed: int = 0,
                    bn_mode: str = "train", device: str | torch.device = "cpu") -> SignalProfile:
     """Build `entry` (e.g. "resnet110:variant=scaling") with seed `seed` and measure it at init."""
-    from ..config import model_spec
+    from ..training.config import model_spec
     spec = model_spec(entry, widths)
     torch.manual_seed(seed)
     model = spec.build().to(device)

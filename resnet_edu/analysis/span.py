@@ -13,8 +13,8 @@ With option A they have exactly the same parameters (a test checks it).
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ..config import RunConfig, model_spec, preset as make_preset
-from ..events import Metrics, event_from_dict
+from ..training.config import RunConfig, model_spec, preset as make_preset
+from ..training.events import Metrics, event_from_dict
 from ..models import count_params
 
 SPANS = (1, 2, 3, 4)

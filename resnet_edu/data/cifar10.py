@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .dataset import Channels, DataCorrupt, DataUnavailable, Split
+from .split import Channels, DataCorrupt, DataUnavailable, Split
 
 FOLDER = "cifar-10-batches-py"
 TRAIN_FILES: tuple[str, ...] = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -37,18 +37,13 @@ def find_batches_dir(data_dir: str | os.PathLike[str]) -> Path | None:
     return None
 
 
-def load_cifar10(data_dir: str | os.PathLike[str], download: bool = False) -> tuple[Split, Split]:
+def read_cifar10(data_dir: str | os.PathLike[str]) -> tuple[Split, Split]:
     """(train, test) Splits read from `data_dir` (the parent folder or `cifar-10-batches-py` itself).
 
-    With `download=True`, missing files are fetched first (see `download_cifar10`);
-    otherwise they raise `DataUnavailable`, whose message says how to get them.
+    Missing files raise `DataUnavailable`, whose message says how to get them;
+    `load_cifar10(..., download=True)` in dataset.py fetches them first.
     """
     folder = find_batches_dir(data_dir)
-    if folder is None and download:
-        # Imported here: download.py imports this module's file list.
-        from .download import download_cifar10
-        parent = Path(data_dir).parent if Path(data_dir).name == FOLDER else Path(data_dir)
-        folder = download_cifar10(parent)
     if folder is None:
         expected = Path(data_dir) / FOLDER
         missing = [f for f in ALL_FILES if not (expected / f).is_file()]

@@ -26,7 +26,7 @@ from urllib.request import Request, urlopen
 from tqdm import tqdm
 
 from .cifar10 import ALL_FILES, FOLDER, find_batches_dir
-from .dataset import DataCorrupt, DataUnavailable
+from .split import DataCorrupt, DataUnavailable
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"

@@ -18,7 +18,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .dataset import Channels, Split
+from .split import Channels, Split
 
 SYNTHETIC_CLASSES: tuple[str, ...] = (
     "disc", "ring", "square", "frame", "triangle",

@@ -9,8 +9,8 @@ else a rough default per device type. Good to a factor of about two: an estimate
 import functools
 import statistics
 
-from .config import RunConfig, model_spec
-from .models import count_macs
+from ..training.config import RunConfig, model_spec
+from ..models import count_macs
 
 # Multiply-adds per second (forward + backward) when no past run tells us; rough, on purpose.
 DEFAULT_THROUGHPUT = {"cuda": 2e12, "mps": 2e11, "cpu": 6e10}

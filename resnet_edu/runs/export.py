@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from .config import RunConfig
+from ..training.config import RunConfig
 
 CSV_FIELDS = ("model", "step", "epoch", "lr", "train_loss", "train_error", "test_error", "images_per_s")
 
@@ -33,11 +33,10 @@ def notebook_cell(config: RunConfig) -> str:
                if k != "preset" and v != getattr(defaults, k)}
     args = "".join(f"\n    {k}={v!r}," for k, v in changed.items())
     return (
-        "from resnet_edu.config import RunConfig\n"
-        "from resnet_edu.notebook import run, curves\n"
+        "from resnet_edu import RunConfig, curves, train\n"
         "import matplotlib.pyplot as plt\n\n"
         f"config = RunConfig({args}\n)\n"
-        "events = run(config)\n"
+        "events = train(config)\n"
         "for model, (steps, errors) in curves(events, 'train_error').items():\n"
         "    plt.plot(steps, [100 * e for e in errors], '--' if model.startswith('plain') else '-', label=model)\n"
         "plt.xlabel('step'); plt.ylabel('training error (%)'); plt.legend(); plt.show()\n")

@@ -6,7 +6,7 @@ It never calls Streamlit.
 
 import threading
 
-from .data import download_cifar10
+from ..data import download_cifar10
 
 
 class BackgroundDownload:

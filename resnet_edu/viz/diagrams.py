@@ -6,7 +6,7 @@ addition), so the picture cannot disagree with the code it shows.
 
 import torch.nn as nn
 
-from .models import ResidualUnit
+from ..models import ResidualUnit
 
 SHORTCUT_TEXT = {
     None: None,

@@ -21,10 +21,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from . import fastpath
-from .config import RunConfig, model_spec, split_models
-from .data import Split
-from .device import device_label, pick_device, synchronize
+from ..training import fastpath
+from ..training.config import RunConfig, model_spec, split_models
+from ..data import Split
+from ..training.device import device_label, pick_device, synchronize
 from .traffic import BANDWIDTH, bytes_per_image
 
 V1_RECIPE_STEPS = 64_000  # v1 §4.2
@@ -65,7 +65,7 @@ def _peak_memory(device: torch.device) -> float:
 
 
 def time_project(name: str, device: torch.device, batch_size: int, steps: int, warmup: int) -> dict:
-    from .trainer import Trainer
+    from ..training.trainer import Trainer
     train = _random_split(max(8 * batch_size, 2048))
     config = RunConfig(models=(name,), dataset="synthetic", batch_size=batch_size, steps=warmup + steps,
                        device=device.type, fast=True, milestones=())

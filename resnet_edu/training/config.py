@@ -7,7 +7,7 @@ Presets give the recipe; any field can be overridden:
 import dataclasses
 from dataclasses import dataclass
 
-from .models.registry import parse_model_name
+from ..models.registry import parse_model_name
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,8 @@ def _parse_value(text: str):
 
 
 # The recipes. quick: a 2-core CPU laptop in about 90 s; classroom: one GPU in a minute or two;
-# paper: v1 §4.2 exactly. Numbers for quick and classroom were measured; see README "Results".
+# paper: v1 §4.2 exactly; tiny: seconds, for tests and smoke runs (the app lists it only when
+# RESNET_EDU_TEST_TINY=1). Numbers for quick and classroom were measured; see README "Results".
 PRESETS: dict[str, dict] = {
     "quick": dict(
         # Narrow nets: on a 2-core CPU, plain-56 at widths 8/16/32 costs 146 ms per batch of 64,
@@ -131,7 +132,17 @@ PRESETS: dict[str, dict] = {
     "paper": dict(
         batch_size=128, steps=64_000, lr=0.1, milestones=(32_000, 48_000), warmup_lr=0.01,
         warmup_until=0.8, warmup_min_depth=110, log_every=100, eval_every=1_000),
+    "tiny": dict(
+        widths=(4, 8, 8), train_size=256, test_size=64, batch_size=32, steps=12, lr=0.1, milestones=(),
+        warmup_lr=None, log_every=2, eval_every=4, device="cpu"),
 }
+PROBE_EVERY_LOGS = 4  # a probe record every 4 metric logs: probes cost a backward hook pass
+
+
+def with_probes(config: RunConfig) -> RunConfig:
+    """The same run with probe records (the tiny preset probes at every log: its runs are short)."""
+    logs = 1 if config.preset == "tiny" else PROBE_EVERY_LOGS
+    return dataclasses.replace(config, probe_every=max(config.log_every, 1) * logs)
 
 
 def preset(name: str, **overrides) -> RunConfig:

@@ -13,8 +13,8 @@ import traceback
 
 import torch
 
-from .config import RunConfig
-from .runs import ACTIVE, RunStore
+from ..training.config import RunConfig
+from .store import ACTIVE, RunStore
 
 
 class JobRunner:
@@ -90,7 +90,7 @@ class JobRunner:
 
     # -- the workers -----------------------------------------------------------------------
     def _work(self) -> None:
-        from .trainer import Trainer
+        from ..training.trainer import Trainer
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._queue)

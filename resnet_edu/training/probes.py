@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from .models.anatomy import _convs, list_units
+from ..models.anatomy import _convs, list_units
 
 
 @dataclass(frozen=True)

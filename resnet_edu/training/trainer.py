@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from . import checkpoint, fastpath
 from .config import RunConfig, model_spec
-from .data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
+from ..data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
 from .device import pick_device, synchronize
 from .events import Metrics, Status
 from .probes import Probe
@@ -59,7 +59,7 @@ class Trainer:
 
         train, test = data if data is not None else load_dataset(config.dataset, config.data_dir)
         if config.validation:  # v1 §4.2: 45k/5k split; the 5k play the role of the test set
-            from .data import train_val_split
+            from ..data import train_val_split
             train, test = train_val_split(train, seed=config.seed)
         if config.train_size:
             train = train.subset(config.train_size)

@@ -46,7 +46,7 @@ def lesson_dataset(data_dir: str | os.PathLike | None = None) -> str:
 def lesson_data(n_train: int, n_test: int, data_dir: str | os.PathLike | None = None):
     """(dataset name, (train, test)) for a lesson: CIFAR-10 when present (see lesson_dataset),
     else the synthetic set with n_train + n_test images, generated in memory. Says which."""
-    from .data import load_dataset, make_synthetic
+    from ..data import load_dataset, make_synthetic
 
     name = lesson_dataset(data_dir)
     if name == "cifar10":
@@ -54,7 +54,7 @@ def lesson_data(n_train: int, n_test: int, data_dir: str | os.PathLike | None = 
     return name, make_synthetic(n_train=n_train, n_test=n_test)
 
 
-def run(config: RunConfig, *, progress: bool = True, **trainer_kw) -> list[Metrics | Status]:
+def train(config: RunConfig, *, progress: bool = True, **trainer_kw) -> list[Metrics | Status]:
     """Train `config` to the end and return all its events; a progress bar with ETA on the way."""
     from .trainer import Trainer
 
