@@ -36,14 +36,59 @@ def test_imagenet_table1(depth):
     assert abs(count_macs(model, (1, 3, 224, 224)) / 1e9 - gflops) < 0.07
 
 
-def test_v2_pre_activation_sizes():
-    # v2 Table 2/3: ResNet-164 1.7M, ResNet-1001 10.2M parameters (bottleneck, 9n+2).
-    # Basic pre-activation 110: the same convs as v1's; its BNs move before the convs, the
-    # first unit reuses the stem's BN (-16 γβ pairs), the net gains a final BN (+64), and the
+# The released pre-activation code (KaimingHe/resnet-1k-layers, resnet-pre-act.lua), counted from
+# its layer list: stem conv; bottleneck units whose projections are bare 1×1 convs; no conv biases
+# (its ConvInit drops them); a final BN-ReLU; FC. v2 rounds these to 1.7M and 10.2M (Table 3's
+# "10.2M" is not what the released ResNet-1001 has).
+PREACT_PARAMS = {164: 1_703_258, 1001: 10_327_706}
+
+
+@pytest.mark.parametrize("depth", sorted(PREACT_PARAMS))
+def test_v2_pre_activation_sizes_match_the_released_code(depth):
+    assert count_params(build_model(f"preact_resnet{depth}")) == PREACT_PARAMS[depth]
+
+
+def test_v2_basic_pre_activation_110_has_v1_size():
+    # Basic pre-activation 110 (option A): the same convs as v1's; its BNs move before the convs,
+    # the first unit reuses the stem's BN (-16 γβ pairs), the net gains a final BN (+64), and the
     # two downsampling units normalise their narrower inputs (-16, -32): the count is unchanged.
     assert count_params(build_model("preact_resnet110")) == CIFAR_PARAMS[110]
-    assert abs(count_params(build_model("preact_resnet164")) / 1.7e6 - 1) < 0.01
-    assert abs(count_params(build_model("preact_resnet1001")) / 10.2e6 - 1) < 0.015
+
+
+@pytest.mark.parametrize("design, preact", [("full_preact", "relu1"), ("relu_preact", "relu1")])
+def test_preact_projection_reads_the_pre_activated_input(design, preact):
+    """v2 appendix: "when pre-activation is used, these projection shortcuts are also with
+    pre-activation"; resnet-pre-act.lua: one "common BN, ReLU" feeds the convs and the shortcut."""
+    model = build_model("resnet20", design=design, shortcut="B").train()
+    unit = model.stage2[0]  # 16 -> 32, stride 2: a projection
+    assert isinstance(unit.shortcut, torch.nn.Conv2d)  # bare 1×1 conv, no BN (as released)
+    seen = {}
+    unit.branch.get_submodule(preact).register_forward_hook(lambda m, i, o: seen.__setitem__("act", o))
+    unit.shortcut.register_forward_pre_hook(lambda m, i: seen.__setitem__("proj_in", i[0]))
+    unit.register_forward_pre_hook(lambda m, i: seen.__setitem__("x", i[0]))
+    model(torch.randn(4, 3, 32, 32))
+    assert seen["proj_in"] is seen["act"]  # the very tensor the branch's first conv reads
+    assert (seen["act"] >= 0).all() and (seen["x"] < 0).any()  # activated, unlike the raw x_l
+
+
+def test_preact_bottleneck_stride_on_the_first_1x1():
+    # resnet-pre-act.lua: Convolution(nInputPlane, nBottleneckPlane, 1, 1, stride, stride, 0, 0).
+    unit = build_model("preact_resnet164").stage2[0]
+    assert unit.branch.conv1.kernel_size == (1, 1) and unit.branch.conv1.stride == (2, 2)
+    assert unit.branch.conv2.stride == (1, 1) and unit.branch.conv3.stride == (1, 1)
+    assert unit.shortcut.stride == (2, 2)
+
+
+def test_preact_designs_end_with_their_activation():
+    """v2 appendix: (d) and (e) both get an extra activation after the last addition."""
+    full = build_model("resnet20", design="full_preact")
+    assert isinstance(full.head_bn, torch.nn.BatchNorm2d) and isinstance(full.head_relu, torch.nn.ReLU)
+    relu_only = build_model("resnet20", design="relu_preact")  # (d): ReLU is its whole activation
+    assert relu_only.head_bn is None and isinstance(relu_only.head_relu, torch.nn.ReLU)
+    assert (relu_only.forward_features(torch.randn(4, 3, 32, 32)) >= 0).all()
+    for design in ("original", "bn_after_add", "relu_before_add"):
+        m = build_model("resnet20", design=design)
+        assert m.head_bn is None and m.head_relu is None
 
 
 def _projection_params(c_in, c_out):
@@ -118,6 +163,29 @@ def test_every_v2_unit_design_trains_one_step(design):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_v2_shortcut_variant_trains_one_step(variant):
     _one_training_step(build_model("resnet20", variant=variant, gate_bias=-6.0))
+
+
+def _zero_branch(unit):
+    """F(x) = 0 for every x: the last BN's γ and β at 0 (design "original")."""
+    last = unit.response_layers()[-1]
+    torch.nn.init.zeros_(last.weight)
+    torch.nn.init.zeros_(last.bias)
+
+
+def test_dropout_variant_is_v2s_scale_with_expectation_one_half():
+    """v2 §3.1: dropout on the shortcut "imposes a scale of λ with an expectation of 0.5"."""
+    torch.manual_seed(0)
+    unit = ResidualUnit(8, 8, variant="dropout").train()  # default: the paper's, no rescale
+    _zero_branch(unit)
+    x = torch.rand(64, 8, 16, 16) + 0.5  # > 0, so the ReLU after the addition keeps h'
+    ratios = [(unit(x).mean() / x.mean()).item() for _ in range(50)]  # 50 × 131k masks
+    assert abs(sum(ratios) / len(ratios) - 0.5) < 0.005
+    assert abs((unit.eval()(x).mean() / x.mean()).item() - 0.5) < 1e-6  # test time: × keep rate
+    inverted = ResidualUnit(8, 8, variant="dropout", dropout_rescale=True).train()  # PyTorch's
+    _zero_branch(inverted)
+    ratios = [(inverted(x).mean() / x.mean()).item() for _ in range(50)]
+    assert abs(sum(ratios) / len(ratios) - 1.0) < 0.01
+    assert build_model("resnet20", variant="dropout").stage1[1].drop.p == 0.5
 
 
 @pytest.mark.parametrize("span", [1, 2, 3, 4])

@@ -30,13 +30,14 @@ class CifarNet(nn.Module):
         n: blocks per stage.
         widths: filters per stage (v1: 16, 32, 64). Narrower nets train faster on a CPU.
         expansion: output width multiplier of a unit (4 for bottlenecks).
-        preact_head: v2 §4.1: BN and ReLU after the last addition, because pre-activation
-            units leave their output un-activated.
+        preact_head: v2 §4.1 and appendix: an extra activation after the last addition, because
+            pre-activation units leave their output un-activated. "bn_relu" (or True) for full
+            pre-activation (e), "relu" for ReLU-only pre-activation (d): each design's own activation.
         zero_init_last: start every residual branch's last BN at γ=0 (off in the papers).
     """
 
     def __init__(self, make_unit: UnitFactory, n: int, widths: tuple[int, int, int] = (16, 32, 64),
-                 num_classes: int = 10, expansion: int = 1, preact_head: bool = False,
+                 num_classes: int = 10, expansion: int = 1, preact_head: bool | str = False,
                  batchnorm: bool = True, zero_init_last: bool = False):
         super().__init__()
         self.conv1 = conv3x3(3, widths[0], bias=not batchnorm)
@@ -52,7 +53,11 @@ class CifarNet(nn.Module):
             stages.append(nn.Sequential(*units))
         self.stage1, self.stage2, self.stage3 = stages
 
-        self.head_bn = norm(in_channels, batchnorm) if preact_head else None
+        if preact_head not in (False, True, "bn_relu", "relu"):
+            raise ValueError(f"preact_head must be False, 'bn_relu' or 'relu', got {preact_head!r}")
+        self.head_bn = norm(in_channels, batchnorm) if preact_head in (True, "bn_relu") else None
+        # A module, not F.relu, so Grad-CAM can read the map the classifier pools.
+        self.head_relu = nn.ReLU() if preact_head else None
         self.fc = nn.Linear(in_channels, num_classes)
 
         he_init(self)
@@ -70,7 +75,9 @@ class CifarNet(nn.Module):
         x = self.stage2(x)  # (N, 32e, 16, 16)
         x = self.stage3(x)  # (N, 64e, 8, 8)
         if self.head_bn is not None:
-            x = F.relu(self.head_bn(x))  # v2 §4.1: the extra activation after the last addition
+            x = self.head_bn(x)
+        if self.head_relu is not None:
+            x = self.head_relu(x)  # v2 §4.1: the extra activation after the last addition
         return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

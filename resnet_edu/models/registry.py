@@ -50,6 +50,7 @@ class ModelSpec:
     scale_branch: bool = True  # constant scaling: F scaled by 1-λ too
     gate_bias: float = 0.0  # b_g of the gated variants
     dropout: float = 0.5  # shortcut dropout ratio
+    dropout_rescale: bool = False  # False: v2 §3.1's dropout (shortcut expectation 1-p); True: PyTorch's inverted one
 
     @property
     def residual(self) -> bool:
@@ -99,7 +100,8 @@ class ModelSpec:
             return ImageNetNet(self.depth, self.shortcut, self.num_classes, self.zero_init_last)
         return CifarNet(self._unit_factory(), self.n, self.widths, self.num_classes,
                         expansion=4 if self.block == "bottleneck" else 1,
-                        preact_head=self.design == "full_preact", batchnorm=self.batchnorm,
+                        preact_head={"full_preact": "bn_relu", "relu_preact": "relu"}.get(self.design, False),
+                        batchnorm=self.batchnorm,
                         zero_init_last=self.zero_init_last)
 
     def _unit_factory(self):
@@ -110,7 +112,7 @@ class ModelSpec:
         unit = partial(ResidualUnit, design=self.design, shortcut=self.shortcut, variant=self.variant,
                        span=self.span, bottleneck=self.block == "bottleneck", scale=self.scale,
                        scale_branch=self.scale_branch, gate_bias=self.gate_bias, dropout=self.dropout,
-                       batchnorm=self.batchnorm)
+                       dropout_rescale=self.dropout_rescale, batchnorm=self.batchnorm)
         preact = self.design in ("relu_preact", "full_preact")
         return lambda c_in, c_out, stride, index: unit(
             c_in, c_out, stride, skip_preact=preact and index == 0)

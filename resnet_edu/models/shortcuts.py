@@ -42,12 +42,40 @@ class Projection(nn.Sequential):
         self.bn = norm(out_channels, batchnorm)
 
 
+class ShortcutDropout(nn.Module):
+    """v2 §3.1's dropout on the shortcut: keep each element with probability 1 - p, no rescale.
+
+    v2 reads it as "imposing a scale of λ with an expectation of 0.5 on the shortcut" (p = 0.5),
+    which is what fails in Table 1. PyTorch's nn.Dropout rescales the kept elements by 1/(1 - p),
+    so its expectation is x itself: a different experiment (variant "dropout" with
+    dropout_rescale=True). At test time classic dropout multiplies by the keep rate (Srivastava
+    et al. 2014), so the expectation is the same in both modes: E[h'] = (1 - p)·x.
+    """
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout ratio must be in [0, 1), got {p}")
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x * (1 - self.p)
+        keep = torch.rand_like(x) >= self.p  # (N, C, H, W) bool, True with probability 1 - p
+        return x * keep
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, no rescale"
+
+
 def make_shortcut(option: str | None, in_channels: int, out_channels: int, stride: int,
-                  batchnorm: bool = True) -> nn.Module | None:
+                  batchnorm: bool = True, projection_bn: bool = True) -> nn.Module | None:
     """The shortcut for one block; None means a plain block (no shortcut at all).
 
     A: identity, zero padding where the shape changes.  B: projection only where the
     shape changes, identity elsewhere.  C: projection on every block (v1 §3.3, Table 3).
+    projection_bn=False: the projection is a bare 1×1 conv, as in v2's released
+    pre-activation nets (no BN on the shortcut).
     """
     if option is None:
         return None
@@ -55,6 +83,8 @@ def make_shortcut(option: str | None, in_channels: int, out_channels: int, strid
         raise ValueError(f"unknown shortcut option {option!r}; allowed: A, B, C (or None for plain)")
     same_shape = in_channels == out_channels and stride == 1
     if option == "C" or (option == "B" and not same_shape):
+        if not projection_bn:
+            return conv1x1(in_channels, out_channels, stride, bias=not batchnorm)
         return Projection(in_channels, out_channels, stride, batchnorm)
     if same_shape:
         return nn.Identity()
