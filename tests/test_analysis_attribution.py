@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from resnet_edu.analysis.attribution import attributions, compare_attributions
+from resnet_edu.analysis.attribution import attributions, compare_attributions, last_stage_layer
 from resnet_edu.models import build_model
 
 
@@ -58,3 +58,30 @@ def test_plain_and_residual_side_by_side_explain_the_true_class():
     assert all(torch.equal(m.target, y) for m in out.values())
     with pytest.raises(ValueError):
         compare_attributions({"p": _net("plain8")}, x, None, explain="true")
+
+
+@pytest.mark.parametrize("design", ["full_preact", "relu_preact"])
+def test_grad_cam_on_a_pre_activation_net_reads_after_the_head_activation(design):
+    """The map the classifier pools: after the head's BN-ReLU (v2 §4.1), not the last raw sum."""
+    torch.manual_seed(0)
+    model, x = build_model("resnet8", widths=(4, 8, 8), design=design).eval(), torch.randn(2, 3, 32, 32)
+    layer = last_stage_layer(model)
+    assert layer is model.head_relu
+    seen = {}
+    layer.register_forward_hook(lambda m, i, o: seen.__setitem__("a", o))
+    maps = attributions(model, x, ig_steps=4)
+    # Oracle: Grad-CAM by hand on that tensor, A (N, C, 8, 8) ≥ 0; α_k = mean of ∂f_c/∂A^k.
+    with torch.no_grad():
+        model(x)
+    a = seen["a"].detach().requires_grad_()
+    logits = model.fc(a.mean(dim=(2, 3)))
+    logits.gather(1, maps.target[:, None]).sum().backward()
+    cam = torch.relu((a.grad.mean(dim=(2, 3), keepdim=True) * a).sum(1, keepdim=True))
+    cam = torch.nn.functional.interpolate(cam, size=(32, 32), mode="bilinear")[:, 0]
+    assert (seen["a"] >= 0).all()
+    assert torch.allclose(maps.grad_cam, cam.detach(), atol=1e-5)
+
+
+def test_grad_cam_on_a_v1_net_reads_the_last_unit():
+    model = _net("resnet8")
+    assert last_stage_layer(model) is model.stage3[-1]

@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from resnet_edu.analysis import lesion as lesion_module
 from resnet_edu.analysis.lesion import (deletable, deleted, lesion_random, lesion_single, lesion_swap,
                                         path_length_counts, path_length_distribution, swapped)
 from resnet_edu.models import ZeroPadShortcut, build_model, list_units
@@ -110,8 +111,60 @@ def test_single_random_and_swap_studies_report_every_case():
     study = lesion_single(model, x, y, on_progress=lambda d, t: progress.append((d, t)))
     assert len(study.units) == 6 and all(0 <= u.error <= 1 for u in study.units)
     assert progress[-1] == (6, 6)
-    rand = lesion_random(model, x, y, ks=(1, 2, 6, 7), trials=2)
-    assert [r.k for r in rand] == [1, 2, 6]  # 7 > 6 deletable units: skipped
+    rand = lesion_random(model, x, y, ks=(1, 2, 4, 5), trials=2)
+    assert [r.k for r in rand] == [1, 2, 4]  # 5 > 4 same-shape units: skipped
+    rand = lesion_random(model, x, y, ks=(6, 7), trials=2, include_downsampling=True)
+    assert [r.k for r in rand] == [6]  # 7 > 6 deletable units: skipped
     assert all(len(r.errors) == 2 for r in rand)
     swaps = lesion_swap(model, x, y, ks=(1, 2), trials=2)
     assert [s.k for s in swaps] == [1]  # resnet14 has one neighbouring same-shape pair: (0, 1)
+
+
+def test_random_deletions_draw_same_shape_units_unless_asked(monkeypatch):
+    """Veit et al. treat downsampling units apart: the default pool leaves them out."""
+    model, (x, y) = _net("resnet14"), _batch()
+    drawn, real = [], lesion_module.deleted
+    monkeypatch.setattr(lesion_module, "deleted", lambda m, idx: drawn.append(list(idx)) or real(m, idx))
+    downsampling = {u.index for u in list_units(model) if u.stride != 1}
+    assert downsampling == {2, 4}
+    lesion_random(model, x, y, ks=(1, 2, 3), trials=20)
+    assert not downsampling & {i for d in drawn for i in d}
+    drawn.clear()
+    lesion_random(model, x, y, ks=(1, 2, 3), trials=20, include_downsampling=True)
+    assert downsampling <= {i for d in drawn for i in d}
+
+
+def _deleted_output(model, index, x):
+    """(the unit's input, its output while deleted) for one forward pass of x."""
+    unit, seen = list_units(model)[index].module, {}
+    hook = unit.register_forward_hook(lambda m, i, o: seen.update(inp=i[0], out=o))
+    with torch.no_grad(), deleted(model, [index]):
+        model(x)
+    hook.remove()
+    return unit, seen["inp"], seen["out"]
+
+
+@pytest.mark.parametrize("opts", [{"shortcut": "B"}, {"shortcut": "B", "variant": "conv1x1"}])
+def test_deleted_v1_projection_unit_keeps_the_relu_after_the_addition(opts):
+    model, (x, _) = build_model("resnet14", widths=(4, 8, 8), **opts).eval(), _batch()
+    unit, inp, out = _deleted_output(model, 2, x)  # stage2.0: 4 -> 8, stride 2, a projection
+    h = unit.shortcut(inp)
+    assert (h < 0).any()  # the ReLU matters here
+    assert torch.allclose(out, F.relu(h), atol=1e-6)
+
+
+def test_deleted_preact_projection_unit_is_the_pre_activated_projection_alone():
+    model, (x, _) = build_model("resnet14", widths=(4, 8, 8), design="full_preact", shortcut="B").eval(), _batch()
+    unit, inp, out = _deleted_output(model, 2, x)
+    want = unit.shortcut(F.relu(unit.branch.bn1(inp)))  # shared BN-ReLU, bare 1×1 conv, no ReLU after
+    assert (want < 0).any()
+    assert torch.allclose(out, want, atol=1e-6)
+
+
+def test_random_lesion_chart_says_which_units_were_drawn():
+    from resnet_edu.analysis import figures
+    from resnet_edu.analysis.lesion import RandomLesion
+    rows = {"r": [RandomLesion(1, (0.1, 0.3))]}
+    assert "same-shape units only" in figures.random_lesion_figure(rows).layout.title.text
+    assert "downsampling units included" in figures.random_lesion_figure(
+        rows, include_downsampling=True).layout.title.text

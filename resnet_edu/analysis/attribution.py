@@ -4,8 +4,9 @@
 - Integrated Gradients (Sundararajan et al. 2017): (x − x̄) · ∫₀¹ ∂f_c(x̄ + α(x − x̄))/∂x dα,
   summed over colour channels; baseline x̄ = 0, the mean image after normalisation.
   Completeness: Σ attributions = f_c(x) − f_c(x̄), up to Captum's convergence delta.
-- Grad-CAM (Selvaraju et al. 2017): ReLU(Σ_k α_k A^k) on the output of the last unit of the
-  last stage (8×8 for the CIFAR nets), upsampled bilinearly to 32×32.
+- Grad-CAM (Selvaraju et al. 2017): ReLU(Σ_k α_k A^k) on the map the classifier pools (8×8
+  for the CIFAR nets), upsampled bilinearly to 32×32: the last unit's output, or in a
+  pre-activation net the output of the extra BN-ReLU after it (v2 §4.1).
 
 f_c is the logit of class c (the predicted class by default). All maps are (N, 32, 32) on the CPU.
 """
@@ -36,7 +37,14 @@ class AttributionMaps:
 
 
 def last_stage_layer(model: nn.Module) -> nn.Module:
-    """The last unit of the last stage, whose (N, C, 8, 8) output Grad-CAM reads."""
+    """The layer whose (N, C, 8, 8) output Grad-CAM reads: what the average pool sees.
+
+    A pre-activation net's last unit leaves its sum un-activated and the head's BN-ReLU follows
+    (v2 §4.1), so there Grad-CAM reads after that ReLU, not the raw sum.
+    """
+    head = getattr(model, "head_relu", None)
+    if isinstance(head, nn.Module):
+        return head
     units = list_units(model)
     if not units:
         raise ValueError("this model has no units: Grad-CAM needs a last stage")

@@ -33,9 +33,15 @@ def lesion_figure(studies: Mapping[str, LesionStudy], *, title: str = "Deleting 
 
 
 def random_lesion_figure(results: Mapping[str, Sequence[RandomLesion]], *,
-                         title: str = "Deleting k random units", x_label: str = "units deleted (k)",
-                         y_label: str = "test error (%)") -> go.Figure:
-    """Veit Fig. 5: mean ± std error over trials against k, one line per net."""
+                         title: str = "Deleting k random units ({pool})", x_label: str = "units deleted (k)",
+                         y_label: str = "test error (%)", include_downsampling: bool = False,
+                         pool_labels: tuple[str, str] = ("same-shape units only",
+                                                         "downsampling units included")) -> go.Figure:
+    """Veit Fig. 5: mean ± std error over trials against k, one line per net.
+
+    The title says which units were drawn ({pool}): pass the include_downsampling given to lesion_random.
+    """
+    title = title.format(pool=pool_labels[int(include_downsampling)])
     fig = go.Figure()
     for name, rows in results.items():
         fig.add_trace(go.Scatter(x=[r.k for r in rows], y=[100 * r.mean for r in rows], name=name,

@@ -8,8 +8,10 @@ and C(n, k) of them pass through exactly k residual branches (Fig. 6).
 What "deleting unit l" means here:
 - residual unit: its output becomes the shortcut alone, x_{l+1} = h(x_l) (Veit §4: the
   skip connection stays). For option A that is x_l, subsampled and zero-padded where the
-  shape changes; for options B/C the projection. The post-addition ReLU is skipped:
-  relu(h(x)) = h(x) anyway for the original design, whose input is already ≥ 0.
+  shape changes; for options B/C the projection (in a pre-activation net, of the shared
+  pre-activation, as the unit computes it). The post-addition ReLU stays only where v1 has
+  one (design "original"): relu(h(x)) = h(x) for option A, whose input is already ≥ 0, but a
+  projection's output can be negative. Pre-activation units have no ReLU there to keep.
 - plain unit, same shape in and out: replaced by the identity, x_{l+1} = x_l.
 - plain unit that downsamples (the first of stages 2 and 3): there is no path without it,
   so it *cannot* be deleted. We report it as not deletable (error None) rather than invent
@@ -50,15 +52,21 @@ def path_length_distribution(n: int) -> list[float]:
 # -- deleting and swapping, scoped -----------------------------------------------------------
 def deletable(unit: UnitInfo) -> bool:
     """A residual unit always; a plain one only when it keeps the shape (see module doc)."""
-    if unit.kind == "residual":
-        return True
+    return unit.kind == "residual" or same_shape(unit)
+
+
+def same_shape(unit: UnitInfo) -> bool:
+    """Neither downsampling nor widening: the units Veit et al. delete at random (Fig. 5a)."""
     return unit.stride == 1 and unit.in_channels == unit.out_channels
 
 
 def _skip_forward(unit: UnitInfo) -> Callable[[torch.Tensor], torch.Tensor]:
     if unit.kind == "residual":
-        shortcut = unit.module.shortcut
-        return lambda x: shortcut(x)  # x_{l+1} = h(x_l)
+        module = unit.module
+        if hasattr(module, "deleted_forward"):  # ResidualUnit: any design and shortcut variant
+            return module.deleted_forward
+        shortcut = module.shortcut  # v1 BasicBlock / Bottleneck: ReLU after the addition
+        return lambda x: torch.relu(shortcut(x))  # x_{l+1} = relu(h(x_l))
     return lambda x: x  # plain, same shape: identity
 
 
@@ -156,11 +164,16 @@ class RandomLesion:
 
 
 def lesion_random(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ks: Sequence[int] = (1, 2, 4, 8), *,
-                  trials: int = 5, seed: int = 0, batch_size: int = 500,
+                  trials: int = 5, seed: int = 0, batch_size: int = 500, include_downsampling: bool = False,
                   on_progress: Progress = None) -> list[RandomLesion]:
-    """Delete k units drawn at random among the deletable ones; ks larger than that are skipped."""
+    """Delete k units drawn at random; ks larger than the pool are skipped.
+
+    The pool is the same-shape units by default: deleting a downsampling unit is another regime
+    (its error jumps much more, Veit Fig. 3), and mixing the two blurs Fig. 5a's smooth curve.
+    include_downsampling=True draws from every deletable unit.
+    """
     rng = random.Random(seed)
-    pool = [u.index for u in list_units(model) if deletable(u)]
+    pool = [u.index for u in list_units(model) if deletable(u) and (include_downsampling or same_shape(u))]
     ks = [k for k in ks if k <= len(pool)]
     out, done = [], 0
     for k in ks:
