@@ -32,6 +32,7 @@ CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
 ARCHIVE = "cifar-10-python.tar.gz"
 CHUNK = 1 << 20  # bytes per read: 1 MiB keeps progress smooth and memory flat
+MAX_BYTES = 200 << 20  # the archive is 163 MiB (170,498,071 bytes); a server sending more is refused
 
 # on_progress(done_bytes, total_bytes); total is None when the server sends no length.
 ProgressFn = Callable[[int, int | None], None]
@@ -39,7 +40,8 @@ ProgressFn = Callable[[int, int | None], None]
 
 def download_cifar10(data_dir: str | os.PathLike[str], url: str = CIFAR10_URL, md5: str = CIFAR10_MD5,
                      retries: int = 3, progress: bool = True, timeout: float = 30,
-                     on_progress: ProgressFn | None = None, backoff: float = 1.0) -> Path:
+                     on_progress: ProgressFn | None = None, backoff: float = 1.0,
+                     max_bytes: int = MAX_BYTES) -> Path:
     """Make sure `data_dir/cifar-10-batches-py` holds CIFAR-10 and return that folder.
 
     Args:
@@ -51,6 +53,7 @@ def download_cifar10(data_dir: str | os.PathLike[str], url: str = CIFAR10_URL, m
         on_progress: called as on_progress(done_bytes, total_bytes) after every chunk,
             so an app can draw its own bar.
         backoff: seconds before the first retry; doubles each retry.
+        max_bytes: the most the archive may be; a longer answer is refused, not stored.
 
     Nothing is fetched when the extracted folder is complete, and the archive is not
     fetched again when it is on disk with the right MD5. Raises DataUnavailable (its
@@ -59,12 +62,14 @@ def download_cifar10(data_dir: str | os.PathLike[str], url: str = CIFAR10_URL, m
     members outside cifar-10-batches-py/.
     """
     data_dir = Path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DataUnavailable(f"{data_dir} is a file, not a folder: give --data-dir a folder.", data_dir)
     if (found := find_batches_dir(data_dir)) is not None:
         return found
     data_dir.mkdir(parents=True, exist_ok=True)
     archive = data_dir / ARCHIVE
     if not (archive.is_file() and file_md5(archive) == md5):
-        _fetch(url, archive, md5, retries, timeout, backoff, progress, on_progress)
+        _fetch(url, archive, md5, retries, timeout, backoff, progress, on_progress, max_bytes)
     return extract_cifar10(archive, data_dir)
 
 
@@ -77,21 +82,26 @@ def file_md5(path: Path) -> str:
 
 
 def _fetch(url: str, archive: Path, md5: str, retries: int, timeout: float, backoff: float,
-           progress: bool, on_progress: ProgressFn | None) -> None:
+           progress: bool, on_progress: ProgressFn | None, max_bytes: int = MAX_BYTES) -> None:
     """Download `url` to `archive` through a resumable `.part` file, verifying its MD5."""
     part = archive.with_name(archive.name + ".part")
+    if part.is_symlink():  # planted: writing through it would overwrite whatever it points to
+        raise DataUnavailable(f"{part} is a symbolic link; refusing to write through it. "
+                              f"Delete it and download again.", archive.parent)
     last: Exception | None = None
     bad_md5 = ""
     for attempt in range(retries + 1):
         if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
         try:
-            _transfer(url, part, timeout, progress, on_progress)
+            _transfer(url, part, timeout, progress, on_progress, max_bytes)
         except HTTPError as err:
             last = err
             if 400 <= err.code < 500 and err.code not in (408, 429):
                 break  # not found / forbidden: asking again will not help
             continue
+        except TooLarge as err:
+            raise DataUnavailable(str(err), archive.parent) from err
         except (URLError, OSError, http.client.HTTPException) as err:  # URLError, timeouts, resets
             last = err
             continue
@@ -109,9 +119,27 @@ def _fetch(url: str, archive: Path, md5: str, retries: int, timeout: float, back
                           archive.parent) from last
 
 
-def _transfer(url: str, part: Path, timeout: float, progress: bool, on_progress: ProgressFn | None) -> None:
+class TooLarge(Exception):
+    """The server sends more than the archive can be."""
+
+
+def _open_part(part: Path, append: bool):
+    """Open `part` for writing without following a symbolic link (O_NOFOLLOW), owner read-write."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(part, flags, 0o600)
+    except OSError as err:
+        if part.is_symlink():
+            raise DataUnavailable(f"{part} is a symbolic link; refusing to write through it. "
+                                  f"Delete it and download again.", part.parent) from err
+        raise
+    return os.fdopen(fd, "ab" if append else "wb")
+
+
+def _transfer(url: str, part: Path, timeout: float, progress: bool, on_progress: ProgressFn | None,
+              max_bytes: int = MAX_BYTES) -> None:
     """One attempt: append to `part` from where it stops (HTTP Range), or restart it."""
-    have = part.stat().st_size if part.exists() else 0
+    have = os.lstat(part).st_size if part.exists() or part.is_symlink() else 0
     headers = {"User-Agent": "resnet_edu"}
     if have:
         headers["Range"] = f"bytes={have}-"
@@ -131,10 +159,15 @@ def _transfer(url: str, part: Path, timeout: float, progress: bool, on_progress:
             have, mode = 0, "wb"
         length = response.headers.get("Content-Length")
         total = have + int(length) if length else None
+        if total is not None and total > max_bytes:
+            raise TooLarge(f"the server offers {total:,} bytes, more than the {max_bytes:,} the archive can be")
         done = have
-        with open(part, mode) as f, tqdm(total=total, initial=have, unit="B", unit_scale=True,
-                                         unit_divisor=1024, desc="CIFAR-10", disable=not progress) as bar:
+        with _open_part(part, mode == "ab") as f, tqdm(total=total, initial=have, unit="B", unit_scale=True,
+                                                       unit_divisor=1024, desc="CIFAR-10",
+                                                       disable=not progress) as bar:
             while chunk := response.read(CHUNK):
+                if done + len(chunk) > max_bytes:
+                    raise TooLarge(f"the server sent more than the {max_bytes:,} bytes the archive can be")
                 f.write(chunk)
                 done += len(chunk)
                 bar.update(len(chunk))

@@ -8,6 +8,7 @@ Any field of `ModelSpec` can be overridden: build_model("resnet56", shortcut="B"
 """
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 from functools import partial
@@ -28,6 +29,10 @@ PAPER_MODELS = (
     "imagenet_resnet18", "imagenet_resnet34", "imagenet_resnet50", "imagenet_resnet101",
     "imagenet_resnet152", "imagenet_plain18", "imagenet_plain34",
 )
+# Bounds on what a user may ask for (a URL or a CLI flag): a net past these would fill the
+# memory of the machine before it trained a step. ResNet-1202 and WRN-style widths fit.
+MAX_DEPTH = 2_000
+MAX_WIDTH = 1_024
 _NAME = re.compile(r"^(plain|resnet|preact_resnet|highway|imagenet_resnet|imagenet_plain)(\d+)$")
 
 
@@ -66,6 +71,13 @@ class ModelSpec:
         return 3 if self.block == "bottleneck" else self.span
 
     def validate(self) -> None:
+        _check_types(self)
+        if self.depth > MAX_DEPTH:
+            raise ValueError(f"depth {self.depth} is too deep: at most {MAX_DEPTH} layers "
+                             f"(the papers' deepest is 1202)")
+        if len(self.widths) != 3 or not all(1 <= w <= MAX_WIDTH for w in self.widths):
+            raise ValueError(f"widths must be three stage widths from 1 to {MAX_WIDTH}, "
+                             f"e.g. 16/32/64, got {'/'.join(map(str, self.widths))}")
         if self.family not in ("cifar", "imagenet"):
             raise ValueError(f"unknown family {self.family!r}; allowed: cifar, imagenet")
         if self.shortcut is not None and self.shortcut not in SHORTCUT_OPTIONS:
@@ -145,7 +157,7 @@ def parse_model_name(name: str, **options) -> ModelSpec:
     if unknown:
         raise ValueError(f"unknown model option(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}")
     if "widths" in options:
-        options["widths"] = tuple(options["widths"])
+        options["widths"] = _widths(options["widths"])
     spec = dataclasses.replace(base, **options)
     spec.validate()
     return spec
@@ -154,3 +166,36 @@ def parse_model_name(name: str, **options) -> ModelSpec:
 def build_model(name: str, **options) -> nn.Module:
     """Build a model by name, e.g. build_model("plain56") or build_model("resnet110", shortcut="B")."""
     return parse_model_name(name, **options).build()
+
+
+def _widths(value) -> tuple:
+    """widths=16/32/64 (a CLI or URL option) or a sequence -> a tuple of three ints."""
+    if isinstance(value, str):
+        parts = re.split(r"[/x]", value)
+        if not all(p.strip().isdigit() for p in parts):
+            raise ValueError(f"widths must look like 16/32/64, got {value!r}")
+        return tuple(int(p) for p in parts)
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    raise ValueError(f"widths must be three stage widths like 16/32/64, got {value!r}")
+
+
+def _check_types(spec: ModelSpec) -> None:
+    """Each option has its default's type: 'gate_bias=abc' is a clear error, not a crash in build()."""
+    for f in dataclasses.fields(spec):
+        value, default = getattr(spec, f.name), f.default
+        if isinstance(default, bool) or default is None or isinstance(default, str):
+            kinds, what = ((bool,), "true or false") if isinstance(default, bool) else ((str, type(None)), "a name")
+            ok = isinstance(value, kinds)
+        elif isinstance(default, int):
+            ok, what = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+        elif isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            what = "a finite number"
+        elif isinstance(default, tuple):
+            ok = isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            what = "whole numbers like 16/32/64"
+        else:
+            ok, what = True, ""
+        if not ok:
+            raise ValueError(f"model option {f.name} must be {what}, got {value!r}")

@@ -5,6 +5,9 @@ Presets give the recipe; any field can be overridden:
 """
 
 import dataclasses
+import math
+import types
+import typing
 from dataclasses import dataclass
 
 from ..models.registry import parse_model_name
@@ -35,7 +38,8 @@ class RunConfig:
     log_every: int = 100  # steps between metric events (and device synchronisations)
     eval_every: int = 1_000  # steps between test-error evaluations (also at the last step)
     probe_every: int = 0  # steps between probe records; 0: no probes
-    checkpoint_every: int = 0  # steps between checkpoints (0: only at the end or when stopped)
+    checkpoint_every: int = 0  # steps between checkpoints (0: only by time, at evaluations and at the end)
+    checkpoint_seconds: float = 60.0  # seconds of training between checkpoints (0: off); a kill loses at most this
     seed: int = 0
     device: str = "auto"  # "auto", "cuda", "mps" or "cpu"
     fast: bool = True  # channels_last, bf16 autocast, fused SGD on CUDA; see fastpath.py
@@ -44,8 +48,13 @@ class RunConfig:
 
     def validate(self) -> None:
         """Raise ValueError with one clear line for a config that cannot run."""
+        for f in dataclasses.fields(self):  # a config.json from disk may hold anything
+            if not _fits(getattr(self, f.name), f.type):
+                raise ValueError(f"config field {f.name} has the wrong type: {getattr(self, f.name)!r}")
         if not self.models:
             raise ValueError("no models: give at least one, e.g. plain20,plain56")
+        if len(self.models) > MAX_MODELS:
+            raise ValueError(f"at most {MAX_MODELS} models train in lockstep, got {len(self.models)}")
         if len(set(self.models)) != len(self.models):
             raise ValueError("each model may appear once in a run")
         for name in self.models:
@@ -59,8 +68,26 @@ class RunConfig:
         for key, value in positive.items():
             if value < 1:
                 raise ValueError(f"{key} must be at least 1, got {value}")
-        if self.lr <= 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+        for key, cap in (("steps", MAX_STEPS), ("batch_size", MAX_BATCH)):
+            if getattr(self, key) > cap:
+                raise ValueError(f"{key} is at most {cap:,}, got {getattr(self, key):,}")
+        for key in ("train_size", "test_size"):
+            if getattr(self, key) is not None and getattr(self, key) < 1:
+                raise ValueError(f"{key} must be at least 1 (or None for all), got {getattr(self, key)}")
+        for key in ("probe_every", "checkpoint_every"):
+            if getattr(self, key) < 0:
+                raise ValueError(f"{key} must be 0 (off) or more, got {getattr(self, key)}")
+        # `not x > 0` (rather than `x <= 0`) also refuses NaN.
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, got {self.lr}")
+        if self.warmup_lr is not None and not (math.isfinite(self.warmup_lr) and self.warmup_lr > 0):
+            raise ValueError(f"warmup_lr must be a positive number (or None), got {self.warmup_lr}")
+        if not (math.isfinite(self.momentum) and 0 <= self.momentum < 1):
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"weight_decay must be 0 or positive, got {self.weight_decay}")
+        if not (math.isfinite(self.checkpoint_seconds) and self.checkpoint_seconds >= 0):
+            raise ValueError(f"checkpoint_seconds must be 0 (off) or positive, got {self.checkpoint_seconds}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -70,6 +97,34 @@ class RunConfig:
         fields = {f.name for f in dataclasses.fields(cls)}
         kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in fields}
         return cls(**kw)
+
+
+MAX_MODELS = 8  # models of one run (each holds its weights and optimizer state)
+MAX_STEPS = 10_000_000  # 150x the paper's 64k
+MAX_BATCH = 4_096
+
+
+def _fits(value, kind) -> bool:
+    """Does `value` match the annotation `kind` (int, float, str | None, tuple[int, ...], ...)?"""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (types.UnionType, typing.Union):
+        return any(_fits(value, a) for a in args)
+    if kind is type(None):
+        return value is None
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_fits(v, args[0]) for v in value)
+        return len(value) == len(args) and all(_fits(v, a) for v, a in zip(value, args))
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    try:
+        return isinstance(value, kind)
+    except TypeError:  # an annotation this check does not understand: leave it to the code
+        return True
 
 
 def model_spec(entry: str, widths: tuple[int, int, int] = (16, 32, 64)):

@@ -140,6 +140,7 @@ class Trainer:
         yield Status("*", self.step, "running", f"{len(active)} model(s) on {self.device.type}")
         window_start, window_steps = time.perf_counter(), 0
         stopped = False
+        self._saved_at = time.monotonic()
         try:
             while self.step < cfg.steps and active:
                 if self._stop.is_set():
@@ -153,6 +154,7 @@ class Trainer:
                 self.step, window_steps = step, window_steps + 1
 
                 last = step == cfg.steps
+                evaluate = False
                 if step % cfg.log_every == 0 or last or probing:
                     synchronize(self.device)
                     now = time.perf_counter()
@@ -163,7 +165,7 @@ class Trainer:
                         if m.status != "running":
                             active.remove(m)
                     window_start, window_steps = time.perf_counter(), 0
-                if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and self.run_dir:
+                if self.run_dir and not last and self._checkpoint_due(step, evaluate):
                     self.save()
         except KeyboardInterrupt:  # a second Ctrl-C: stop now, still keep what was done
             stopped = True
@@ -178,8 +180,18 @@ class Trainer:
                 yield Status(m.name, self.step, "done", "")
         if self.run_dir:
             self.save()
-        yield Status("*", self.step, "stopped" if stopped else "done",
-                     f"stopped at step {self.step} of {cfg.steps}" if stopped else "")
+        # The truth for the run as a whole: all diverged is not "done"; name the ones that did.
+        diverged = [m.name for m in self.members if m.status == "diverged"]
+        final = "stopped" if stopped else "diverged" if len(diverged) == len(self.members) else "done"
+        notes = ([f"stopped at step {self.step} of {cfg.steps}"] if stopped else []) + \
+            ([f"diverged: {', '.join(diverged)}"] if diverged else [])
+        yield Status("*", self.step, final, "; ".join(notes))
+
+    def _checkpoint_due(self, step: int, evaluated: bool) -> bool:
+        """Every `checkpoint_every` steps, at every evaluation, and every `checkpoint_seconds` of training."""
+        cfg = self.config
+        return bool((cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or evaluated or
+                    (cfg.checkpoint_seconds and time.monotonic() - self._saved_at >= cfg.checkpoint_seconds))
 
     def _train_step(self, m: Member, x: torch.Tensor, y: torch.Tensor, step: int, probing: bool) -> None:
         lr = self.lr(m, step)
@@ -243,19 +255,27 @@ class Trainer:
                                  "status": m.status, "warmup": m.warmup} for m in self.members},
         }
         checkpoint.save_atomic(state, self.checkpoint_path)
+        self._saved_at = time.monotonic()
         return self.checkpoint_path
 
     def _load(self, path: Path) -> None:
         if not path.exists():
             raise ValueError(f"no checkpoint to resume from at {path}")
         state = checkpoint.load(path)
-        saved = RunConfig.from_dict(state["config"])
+        try:
+            saved = RunConfig.from_dict(state["config"])
+            done_steps, saved_members = int(state["step"]), state["members"]
+        except (KeyError, TypeError, ValueError) as err:
+            raise checkpoint.CheckpointError(f"{path} is not a complete resnet_edu checkpoint ({err!r})") from err
+        if done_steps > self.config.steps:
+            raise ValueError(f"cannot resume to {self.config.steps} steps: the checkpoint is already at step "
+                             f"{done_steps}; give --steps {done_steps} or more")
         for key in ("models", "dataset", "widths", "batch_size", "seed", "train_size"):
             if getattr(saved, key) != getattr(self.config, key):
                 raise ValueError(f"cannot resume: the checkpoint's {key} is {getattr(saved, key)!r}, "
                                  f"this run's is {getattr(self.config, key)!r}")
         for m in self.members:
-            s = state["members"][m.name]
+            s = saved_members[m.name]
             m.module.load_state_dict(s["model"])
             m.optimizer.load_state_dict(s["optimizer"])
             m.status = "running" if s["status"] == "done" and self.config.steps > state["step"] else s["status"]
