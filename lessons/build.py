@@ -6,6 +6,9 @@ A source file defines CELLS, a list of cells in order:
     md(en="...", zh="...")      a markdown cell, written in each language (not translated word for word)
     code("...")                 a code cell, the same in both notebooks
     hint(en="...", zh="...")    an exercise hint or solution, collapsed (<details>) in both notebooks
+and LABELS_ZH, {English plot label: Chinese label} for the labels its code writes as T("...").
+Every notebook starts with SETUP (below, after the title cell); the labels of all lessons go to
+lessons/zh/plot_labels.json, which T reads in the Chinese notebooks (the code stays identical).
 
 Run `python lessons/build.py` after editing a source; the tests check that the committed
 notebooks are what the sources build (and carry no outputs).
@@ -19,6 +22,34 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LANGS = ("en", "zh")
 SUMMARY = {"en": "Hint / solution", "zh": "提示 / 参考答案"}
+
+# The first code cell of every lesson. After `pip install -r requirements.txt` it only picks CPU
+# threads and returns T; in a bare kernel (Colab) it installs the package from the checkout first.
+SETUP = r"""
+# Set-up, the same in every lesson: on Colab or a bare kernel, install this project from its
+# checkout (and captum); then pick CPU threads, and get T, the plot labels in this notebook's language.
+import importlib, importlib.util, subprocess, sys
+from pathlib import Path
+
+if importlib.util.find_spec("resnet_edu") is None:
+    here = Path.cwd()
+    roots = [p for p in (here, *here.parents, *sorted(Path("/content").glob("*")))
+             if (p / "resnet_edu").is_dir() and (p / "pyproject.toml").is_file()]
+    if not roots:
+        raise RuntimeError("resnet_edu is not installed: run `pip install -r requirements.txt` in the "
+                           "repository (on Colab, first clone or upload the repository into /content).")
+    colab = "google.colab" in sys.modules  # keep Colab's own torch: --no-deps
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", *(["--no-deps"] if colab else []),
+                           "-e", str(roots[0])])
+    sys.path.insert(0, str(roots[0]))
+    importlib.invalidate_caches()
+if importlib.util.find_spec("captum") is None:  # lesson 07's attributions
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "captum"])
+
+from resnet_edu.training.notebook import lesson_setup
+
+T = lesson_setup()  # on Colab this also downloads CIFAR-10 (163 MB) into find_data_dir()
+"""
 
 
 def md(en: str, zh: str) -> dict:
@@ -55,12 +86,28 @@ def notebook(cells: list[dict], lang: str) -> dict:
         "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
 
 
-def load_source(path: Path) -> list[dict]:
+def _module(path: Path):
     spec = importlib.util.spec_from_file_location(f"lesson_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("build", sys.modules[__name__])  # sources do `from build import md, code, hint`
     spec.loader.exec_module(module)
-    return module.CELLS
+    return module
+
+
+def load_source(path: Path) -> list[dict]:
+    """The lesson's cells: its title cell, SETUP, then the rest."""
+    cells = _module(path).CELLS
+    return [cells[0], code(SETUP), *cells[1:]]
+
+
+def labels_zh() -> str:
+    """lessons/zh/plot_labels.json: every lesson's LABELS_ZH, merged (a label must not differ)."""
+    table: dict[str, str] = {}
+    for path in sources():
+        for en, zh in getattr(_module(path), "LABELS_ZH", {}).items():
+            if table.setdefault(en, zh) != zh:
+                raise ValueError(f"{path.name}: {en!r} is {zh!r} here but {table[en]!r} elsewhere")
+    return json.dumps(dict(sorted(table.items())), ensure_ascii=False, indent=1) + "\n"
 
 
 def render(path: Path, lang: str) -> str:
@@ -78,6 +125,8 @@ def main() -> int:
             target.parent.mkdir(exist_ok=True)
             target.write_text(render(path, lang), encoding="utf-8")
             print(f"wrote {target.relative_to(HERE.parent)}")
+    (HERE / "zh" / "plot_labels.json").write_text(labels_zh(), encoding="utf-8")
+    print("wrote lessons/zh/plot_labels.json")
     return 0
 
 

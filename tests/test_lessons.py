@@ -69,21 +69,77 @@ def test_lessons_keep_the_vanishing_gradient_guardrail(name):
         assert "残差网络解决了梯度消失" not in text
 
 
+def _plot_label_literals(name: str) -> set[str]:
+    """The string literals a lesson's code passes to T(...)."""
+    import ast
+
+    found = set()
+    for cell in _nb("en", name)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.walk(ast.parse("".join(cell["source"]))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "T" and node.args:
+                arg = node.args[0]
+                assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), \
+                    f"{name}: T() takes a literal label, so the table can be checked: {ast.unparse(arg)}"
+                found.add(arg.value)
+    return found
+
+
+def test_chinese_plot_labels_are_built_and_complete():
+    committed = (LESSONS / "zh" / "plot_labels.json").read_text(encoding="utf-8")
+    assert committed == build.labels_zh(), "zh/plot_labels.json is stale: run `python lessons/build.py`"
+    table = json.loads(committed)
+    used = set().union(*(_plot_label_literals(n) for n in NAMES))
+    assert used, "no lesson writes its plot labels through T(...)"
+    assert not used - set(table), f"labels without a Chinese entry: {sorted(used - set(table))}"
+    assert not set(table) - used, f"unused entries in zh/plot_labels.json: {sorted(set(table) - used)}"
+    assert all(re.search(r"[\u4e00-\u9fff]", v) or v == k for k, v in table.items())
+
+
+def test_plot_labels_follow_the_notebook_folder(tmp_path):
+    from resnet_edu.training.notebook import plot_labels
+
+    assert plot_labels(LESSONS / "en")("step") == "step"
+    T = plot_labels(LESSONS / "zh")
+    from matplotlib import font_manager
+    if any("CJK" in f.name for f in font_manager.fontManager.ttflist):
+        assert T("step") != "step" and T("no such label") == "no such label"
+    else:  # without a CJK font the labels stay English rather than render as boxes
+        assert T("step") == "step"
+
+
+def test_one_data_folder_for_every_lesson(tmp_path, monkeypatch):
+    """Lessons, hints and exercises all read CIFAR-10 from find_data_dir(), whatever the kernel's folder."""
+    from resnet_edu.training import notebook
+
+    monkeypatch.delenv("RESNET_EDU_DATA_DIR", raising=False)
+    assert notebook.find_data_dir(LESSONS / "zh") == ROOT / "data"
+    assert notebook.find_data_dir(ROOT) == ROOT / "data"
+    assert notebook.find_data_dir(tmp_path) == ROOT / "data"  # an editable install: the checkout's data/
+    monkeypatch.setenv("RESNET_EDU_DATA_DIR", str(tmp_path))
+    assert notebook.find_data_dir(LESSONS / "en") == tmp_path
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("lang", build.LANGS)
 @pytest.mark.parametrize("name", NAMES)
-def test_lesson_runs_top_to_bottom_in_smoke_mode(name, tmp_path):
-    """Execute the English notebook (the Chinese one has the same code, checked above)."""
+def test_lesson_runs_top_to_bottom_in_smoke_mode(name, lang):
+    """Execute the notebook as a student would: a kernel started in its own folder, with no
+    PYTHONPATH (the package is installed by requirements.txt's `-e .`)."""
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(LESSONS / "en" / f"{name}.ipynb", as_version=4)
+    nb = nbformat.read(LESSONS / lang / f"{name}.ipynb", as_version=4)
     env_before = dict(os.environ)
     os.environ["RESNET_EDU_SMOKE"] = "1"
-    os.environ["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    os.environ.pop("PYTHONPATH", None)
+    os.environ.pop("RESNET_EDU_DATA_DIR", None)
     os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # beside the other tests on a small machine
     try:
         NotebookClient(nb, timeout=240, kernel_name="python3",
-                       resources={"metadata": {"path": str(LESSONS / "en")}}).execute()
+                       resources={"metadata": {"path": str(LESSONS / lang)}}).execute()
     finally:
         os.environ.clear()
         os.environ.update(env_before)

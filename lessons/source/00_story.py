@@ -24,18 +24,19 @@ residual networks won ILSVRC 2015 classification with **3.57 % top-5 error** on 
 
 **In this lesson** you will build a 20-layer plain net, a 56-layer plain net and a 56-layer
 residual net, count their parameters, push one batch through them, and *see* what adding the
-input back does to the signal. Lesson 01 then trains them.
+input back does to the signal. Lesson 01 then trains the two plain nets against each other;
+ResNet-56 trains beside plain-56 in lesson 05 and beside ResNet-20 in lesson 04.
 """,
         zh=r"""
 # 00 · 故事：为什么更深反而更差，以及"把输入加回去"
 
-**问题。** 如果一个 20 层的网络效果不错，那么 56 层的网络至少不该更差：它完全可以照抄那 20 层，再让多出来的 36 层什么都不做。2015 年，何恺明、张祥雨、任少卿和孙剑恰好在 CIFAR-10 上训练了这两个网络，结果却恰恰相反。
+**问题。** 如果一个 20 层的网络效果不错，那么 56 层的网络至少不该更差：它完全可以照抄那 20 层，再让多出来的 36 层什么都不做。2015 年，何恺明、张祥雨、任少卿和孙剑就在 CIFAR-10 上训练了这样两个网络，结果却恰恰相反。
 
-**论文的结论**（He 等 2015，《Deep Residual Learning for Image Recognition》，下文简称 *v1*；见 §1 和 Fig. 1）：56 层的*普通网络*，**训练误差**和测试误差都比 20 层的更高。这不是过拟合——过拟合的网络训练误差会更低，而这里连训练误差都更高；v1 §4.1 还指出，这也不是梯度消失——这些网络都用了批归一化（BN），作者专门检查过梯度。论文把这个现象称为**退化问题**，并把它解释为一种*优化困难*：明明存在一个不比浅层网络差的解，优化器却找不到它。
+**论文的结论**（He 等 2015，《Deep Residual Learning for Image Recognition》，下文简称 *v1*；见 §1 和 图 1）：56 层的*普通网络*，**训练误差**和测试误差都比 20 层的更高。这不是过拟合——过拟合的网络训练误差会更低，而这里连训练误差都更高；v1 §4.1 还指出，这也不是梯度消失——这些网络都用了批归一化（BN），作者专门检查过梯度。论文把这个现象称为**退化问题**，并把它解释为一种*优化困难*：明明存在一个不比浅层网络差的解，优化器却找不到它。
 
 解决办法只有一行代码：每个块只计算一个小小的改动，然后**把输入加回去**：$y = F(x) + x$。靠这一点，v1 在 ImageNet 上训练出了 152 层的网络；由这类残差网络组成的集成模型赢得了 ILSVRC 2015 分类比赛，测试集 **top-5 错误率为 3.57 %**。
 
-**本课要做的事：** 搭建 20 层普通网络、56 层普通网络和 56 层残差网络，数一数它们的参数，让一批图像从中流过，并亲眼*看到*"把输入加回去"对信号有什么影响。第 01 课再来训练它们。
+**本课要做的事：** 搭建 20 层普通网络、56 层普通网络和 56 层残差网络，数一数它们的参数，让一批图像从中流过，并亲眼*看到*"把输入加回去"对信号有什么影响。第 01 课让两个普通网络同台训练；ResNet-56 则在第 05 课与 plain-56、在第 04 课与 ResNet-20 一起训练。
 """,
     ),
     md(
@@ -59,6 +60,37 @@ least as good as the shallow one.
 想象桌上有一幅画和一摞描图纸。**普通网络**就像在每一张新纸上照着下面那张重新画一遍：描了 56 遍之后，小误差层层累积，原画早已走样。**残差网络**则是把每张透明的描图纸*覆盖*在原画上，只用铅笔补上一点点修改。从上往下看穿整摞纸，原画始终都在，所有修改叠在它上面；哪张纸没什么可补的，就让它空着，什么也不会丢。
 
 这就是 $y = F(x) + x$：块里的各层只负责算出修改量 $F(x)$（即**残差**），而**捷径连接**把 $x$ 原封不动地送过去。空白的描图纸对应 $F(x) = 0$，这时整个块就是一个**恒等映射**——而这恰恰是更深的网络"至少不比浅层网络差"所需要的。
+""",
+    ),
+    md(
+        en=r"""
+## Why depth at all?
+
+Picture three contestants copying a detailed drawing. The first has **too few sheets**: a
+couple of tracings cannot build up the detail, however careful each one is. That is the shallow
+net: each layer turns the features below into slightly more abstract ones (edges → textures →
+parts → objects), and a few layers cannot go far up that ladder. So networks got deeper, and
+better: AlexNet had 8 weight layers (2012), VGG-19 had 19 and GoogLeNet 22 (2014), and v1 §1 notes
+that the leading ImageNet results of the time all used "very deep" models of sixteen to thirty
+layers. The second contestant has **many sheets but redraws on each** (the plain net, above): past
+some depth the stack gets *worse*. The third **overlays** (the residual net) and can use every
+sheet.
+
+Why should depth help at all, in principle? Think of the functions a network architecture can
+represent as a class $\mathcal{F}$, and of the best function in it as the one training looks for.
+A bigger class is only guaranteed to contain a better (or equally good) function if it *contains*
+the smaller one: nested classes $\mathcal{F}_1 \subseteq \mathcal{F}_2 \subseteq \dots$ (the
+picture in d2l's ResNet chapter). A deeper plain net is in principle nested (its extra layers
+*could* be identities), but SGD does not find that solution, as lesson 01 shows. A residual
+block makes the nesting easy to reach: $F = 0$ is the identity, so adding blocks starts from the
+smaller net's function and can only add to it.
+""",
+        zh=r"""
+## 为什么要加深？
+
+想象三位选手比赛临摹一幅细节丰富的画。第一位**纸太少**：只描两三遍，无论每一遍多认真，细节都堆不起来。这就是浅层网络：每一层把下面的特征变得更抽象一点（边缘 → 纹理 → 部件 → 物体），层数太少就爬不了多高。所以网络越做越深，效果也越来越好：AlexNet 有 8 个权重层（2012 年），VGG-19 有 19 层、GoogLeNet 有 22 层（2014 年）；v1 §1 也指出，当时 ImageNet 上领先的结果都用了十六到三十层的"非常深"的模型。第二位选手**纸很多，但每张都重画**（上面说的普通网络）：超过某个深度，整摞纸反而*更差*。第三位**叠加修改**（残差网络），每一张纸都用得上。
+
+从原理上说，加深为什么会有帮助？把一种网络结构能表示的所有函数看成一个函数类 $\mathcal{F}$，训练要找的是其中最好的那个函数。更大的函数类只有在*包含*较小的函数类时，才保证能找到不差于原来的函数：嵌套的函数类 $\mathcal{F}_1 \subseteq \mathcal{F}_2 \subseteq \dots$（d2l 残差网络一章里的那张图）。更深的普通网络在原理上是嵌套的（多出的层*可以*是恒等映射），但第 01 课会看到，SGD 找不到这个解。残差块让这种嵌套变得容易达到：$F = 0$ 就是恒等映射，所以新加的块从较浅网络的函数出发，只会在它上面做加法。
 """,
     ),
     code(r"""
@@ -98,7 +130,7 @@ channels with zeros, which has no parameters either. So plain-56 and ResNet-56 s
 **exactly** the same count.
 """,
         zh=r"""
-两个 `return`：普通块返回 $\mathrm{ReLU}(F(x))$，残差块返回 $\mathrm{ReLU}(F(x) + x)$（v1 Eq. 1）。下面数一数参数。v1 §3.3 指出，恒等捷径*不增加*任何参数；在通道数增加的地方（16 → 32 → 64），"选项 A"用零来填补多出来的通道，同样没有参数。所以 plain-56 和 ResNet-56 的参数量应该**完全相同**。
+两个 `return`：普通块返回 $\mathrm{ReLU}(F(x))$，残差块返回 $\mathrm{ReLU}(F(x) + x)$（v1 式 1）。下面数一数参数。v1 §3.3 指出，恒等捷径*不增加*任何参数；在通道数增加的地方（16 → 32 → 64），"选项 A"用零来填补多出来的通道，同样没有参数。所以 plain-56 和 ResNet-56 的参数量应该**完全相同**。
 """,
     ),
     code(r"""
@@ -113,8 +145,8 @@ assert count_params(nets["plain20"]) == 269_722
         en=r"""
 Depth is $6n + 2$: a first 3×3 convolutional layer, $3n$ blocks of two layers each, and a fully
 connected layer. For $n = 9$ that is $2 + 54 = 56$ weight layers and 27 blocks. The parameters of
-ResNet-56 and plain-56 are equal to the last digit: any difference you will see between them in
-lesson 01 comes from the shortcuts alone, not from a bigger model.
+ResNet-56 and plain-56 are equal to the last digit: any difference you will see between them when
+they train side by side (lesson 05) comes from the shortcuts alone, not from a bigger model.
 
 ## A first forward pass
 
@@ -123,7 +155,7 @@ stage. The feature map is halved in size and doubled in channels twice (v1 §4.2
 32×32×16 → 16×16×32 → 8×8×64, then global average pooling and 10 class scores.
 """,
         zh=r"""
-深度是 $6n + 2$：最前面一个 3×3 卷积层，中间 $3n$ 个块、每块两层，最后一个全连接层。取 $n = 9$，就是 $2 + 54 = 56$ 个权重层、27 个块。ResNet-56 与 plain-56 的参数量连个位数都一样：第 01 课里你看到的两者差别，只能来自捷径连接本身，而不是因为模型更大。
+深度是 $6n + 2$：最前面一个 3×3 卷积层，中间 $3n$ 个块、每块两层，最后一个全连接层。取 $n = 9$，就是 $2 + 54 = 56$ 个权重层、27 个块。ResNet-56 与 plain-56 的参数量连个位数都一样：当它们同台训练时（第 05 课），你看到的两者差别只能来自捷径连接本身，而不是因为模型更大。
 
 ## 第一次前向传播
 
@@ -180,11 +212,11 @@ for name in ("plain56", "resnet56"):
     sims = block_similarity(nets[name], x)
     plt.plot(sims, marker=".", label=name)
     print(f"{name}: mean similarity between a block's input and output = {sum(sims) / len(sims):.2f}")
-plt.xlabel("block (same-shape blocks, in depth order)")
+plt.xlabel(T("block (same-shape blocks, in depth order)"))
 plt.ylabel("cos(input, output)")
 plt.ylim(0, 1.05)
 plt.legend()
-plt.title("Does a block keep its input? (at initialization)")
+plt.title(T("Does a block keep its input? (at initialization)"))
 plt.show()
 """),
     md(
@@ -229,7 +261,7 @@ is derived later, in v2 (lesson 05).
 
 ## 小结
 
-- 更深的普通网络，*训练误差*反而比浅层的更高（v1 Fig. 1）：这就是退化问题，而不是过拟合。
+- 更深的普通网络，*训练误差*反而比浅层的更高（v1 图 1）：这就是退化问题，而不是过拟合。
 - 残差块计算 $y = F(x) + x$；捷径连接不增加参数（宽度增加处，选项 A 用零填补），所以 plain-56 与 ResNet-56 的参数量都是 853,018。
 - 初始化时，残差块的输出与输入保持相近，普通块则不然。
 - v1 的 ResNet 在 ImageNet 上达到了 152 层；由它们组成的集成模型以 3.57 % 的 top-5 错误率赢得了 ILSVRC 2015。
@@ -239,8 +271,10 @@ is derived later, in v2 (lesson 05).
         en=r"""
 ## Exercises
 
-1. Count the parameters of `resnet110` and `resnet1202` and of their plain twins. v1 §4.2 lists
-   1,727,962 and 19,421,274 for the residual nets (option A). Do the plain twins match?
+1. Count the parameters of `resnet110` and `resnet1202` and of their plain twins. v1 §4.2 gives
+   them rounded, 1.7M and 19.4M; the package counts 1,727,962 and 19,421,274 for the residual nets
+   (option A; the same counts as the common reference implementations of v1's CIFAR nets). Do the
+   plain twins match?
 2. Which blocks of ResNet-56 change the shape of the signal, and what does their shortcut do?
    Use `list_units(net)` and print the shortcut module of those blocks.
 3. Instead of comparing each block with the block just before it, compare every block's output
@@ -250,7 +284,7 @@ is derived later, in v2 (lesson 05).
         zh=r"""
 ## 练习
 
-1. 数一数 `resnet110`、`resnet1202` 以及它们对应的普通网络的参数量。v1 §4.2 给出的残差网络参数量（选项 A）分别是 1,727,962 和 19,421,274。对应的普通网络一样吗？
+1. 数一数 `resnet110`、`resnet1202` 以及它们对应的普通网络的参数量。v1 §4.2 只给出约数 1.7M 和 19.4M；本项目的包数出的残差网络参数量（选项 A）是 1,727,962 和 19,421,274（与 v1 CIFAR 网络常用的参考实现一致）。对应的普通网络一样吗？
 2. ResNet-56 中哪些块会改变信号的形状？它们的捷径连接做了什么？用 `list_units(net)` 找出这些块，并打印它们的 shortcut 模块。
 3. 不再拿每个块和紧挨着的前一个块比较，而是把每个块的输出和*第一个*块的输出比较（只在同一阶段内比，保证形状一致）。在第一阶段里，plain-56 和 ResNet-56 的相似度随深度下降得有多快？
 """,
@@ -291,3 +325,8 @@ is derived later, in v2 (lesson 05).
 """,
     ),
 ]
+
+LABELS_ZH = {
+    "block (same-shape blocks, in depth order)": "块（形状不变的块，按深度排列）",
+    "Does a block keep its input? (at initialization)": "块保留了它的输入吗？（初始化时）",
+}

@@ -28,7 +28,7 @@ and measure the gradient norm that reaches every block.
 
 **问题。** 更深的普通网络真的比浅的训练得更差吗？如果是，原因是什么？
 
-**论文的结论**（v1 §1、Fig. 1；§4.2、Fig. 6 左图）：在 CIFAR-10 上，56 层普通网络在整个训练过程中的**训练误差**都比 20 层普通网络高，测试误差自然也更高。两种最顺手的解释都说不通：
+**论文的结论**（v1 §1、图 1；§4.2、图 6 左图）：在 CIFAR-10 上，56 层普通网络在整个训练过程中的**训练误差**都比 20 层普通网络高，测试误差自然也更高。两种最顺手的解释都说不通：
 
 - **过拟合？** 不是。过拟合的特征是训练误差低、测试误差高；而这里更深的网络*在训练集上*就已经更差了。
 - **梯度消失？** v1 §4.1 明确说，对这些网络而言不是：它们用了批归一化（BN），前向传播的信号方差不会趋于零；作者还验证过，反向传播的梯度范数也是健康的。作者的猜测是：深层普通网络的收敛速度可能呈指数级地慢——这是一种**优化困难**。
@@ -108,8 +108,8 @@ for model, (steps, errors) in train_err.items():
     ax1.plot(steps[k - 1:], 100 * smooth(errors, k), label=model)
 for model, (steps, errors) in test_err.items():
     ax2.plot(steps, 100 * np.asarray(errors), marker="o", label=model)
-ax1.set(title="training error (smoothed)", xlabel="step", ylabel="error (%)")
-ax2.set(title="test error", xlabel="step")
+ax1.set(title=T("training error (smoothed)"), xlabel=T("step"), ylabel=T("error (%)"))
+ax2.set(title=T("test error"), xlabel=T("step"))
 for ax in (ax1, ax2):
     ax.legend()
 plt.show()
@@ -133,6 +133,34 @@ full width), plain nets get steadily worse with depth: 20 < 32 < 44 < 56 in trai
 independent five-seed reproduction with the paper's recipe measured plain-20 at
 9.78 ± 0.13 % and plain-56 at 12.95 ± 0.22 % test error.
 
+**What error to expect here.** Far above those 7–13 %, and that is not a bug. Random guessing is
+90 % error on ten classes. With real CIFAR-10 images, the `quick` run above ends somewhere around
+60–80 % for both nets (the numbers printed under the plot), for three reasons: it sees about
+30,000 images in all (450 steps × 64, about six passes over 5,000 images) where the paper's run
+sees 8.2 million (64k steps × 128, about 180 passes over 45,000 images); its nets are half as
+wide, with about a quarter of the parameters; and it trains on a tenth of the images, so what it
+learns generalises less. The question this run answers is not "how good can a net get" but
+"which of two nets, trained the same way, fits its training images better". On the synthetic
+set (the fallback without CIFAR-10) the numbers mean even less: compare the curves, not the levels.
+
+## The same on ImageNet (v1 Table 2, Fig. 4)
+
+v1 saw degradation on ImageNet first. Top-1 error on the validation set (v1 Table 2, 10-crop
+testing):
+
+| | 18 layers | 34 layers |
+|---|---|---|
+| plain | 27.94 % | 28.54 % |
+| ResNet | 27.88 % | 25.03 % |
+
+The 34-layer plain net is *worse* than the 18-layer one, and v1 Fig. 4 (left) shows it has higher
+training error throughout training; with shortcuts the order flips, and 34 layers beat 18 by
+almost 3 points. At 18 layers the two are about equally accurate, but the ResNet converges faster
+early on (v1 §4.1: "ResNet eases the optimization by providing faster convergence at the early
+stage"). The sudden steps down in every curve of Fig. 4 are where the learning rate is divided by
+10 (v1 §3.4: when the error plateaus); the `quick` preset's single drop at step 350 makes the same
+kind of step in the plot above.
+
 ## Are the gradients vanishing?
 
 The trainer recorded, at several steps, $\lVert \partial E / \partial x_{l+1} \rVert$, the norm
@@ -142,9 +170,22 @@ vanished, this norm would fall off exponentially as we move from the last block 
         zh=r"""
 ## 这说明了什么
 
-先看*左边*的图。如果 plain-56 的曲线在 plain-20 之上，就说明更深的网络连它自己训练用的图像都拟合得更差：这就是退化，也排除了过拟合这个解释。右边的测试误差跟着训练误差走，和 v1 Fig. 1 一致。
+先看*左边*的图。如果 plain-56 的曲线在 plain-20 之上，就说明更深的网络连它自己训练用的图像都拟合得更差：这就是退化，也排除了过拟合这个解释。右边的测试误差跟着训练误差走，和 v1 图 1 一致。
 
-对一次短训练要保持谨慎：网络很窄，只训练了几百步，而且只用了一个随机种子。相邻深度之间的差距，可能和换一个随机种子带来的波动差不多大，所以可靠的读法是看多个随机种子的结果（练习 1）。在 v1 Fig. 6（左图）中，用完整的训练方案（64k 次迭代、完整宽度），普通网络的训练误差随深度稳定地变差：20 < 32 < 44 < 56。一项用论文训练方案、5 个随机种子的独立复现测得：plain-20 的测试误差为 9.78 ± 0.13 %，plain-56 为 12.95 ± 0.22 %。
+对一次短训练要保持谨慎：网络很窄，只训练了几百步，而且只用了一个随机种子。相邻深度之间的差距，可能和换一个随机种子带来的波动差不多大，所以可靠的读法是看多个随机种子的结果（练习 1）。在 v1 图 6（左图）中，用完整的训练方案（64k 次迭代、完整宽度），普通网络的训练误差随深度稳定地变差：20 < 32 < 44 < 56。一项用论文训练方案、5 个随机种子的独立复现测得：plain-20 的测试误差为 9.78 ± 0.13 %，plain-56 为 12.95 ± 0.22 %。
+
+**这里该看到多大的误差。** 远高于上面的 7–13 %，这不是程序出错。十个类别随机猜，误差是 90 %。用真实的 CIFAR-10 图像，上面的 `quick` 训练结束时，两个网络的误差大约都在 60–80 % 之间（见图下打印的数字），原因有三：它总共只看了约 30,000 张图像（450 步 × 64，约为 5,000 张图像过 6 遍），而论文的训练看了 820 万张（64k 步 × 128，约为 45,000 张图像过 180 遍）；它的网络宽度只有一半，参数约为四分之一；它只用十分之一的图像训练，学到的东西泛化得更差。这次训练要回答的不是"网络最好能做到多好"，而是"用同样方式训练的两个网络，谁能把训练图像拟合得更好"。在合成数据集上（没有 CIFAR-10 时的替代），这些数字的意义更小：比较曲线的相对位置，而不是数值高低。
+
+## 在 ImageNet 上也一样（v1 表 2、图 4）
+
+v1 最早是在 ImageNet 上看到退化现象的。验证集上的 top-1 错误率（v1 表 2，10-crop 测试）：
+
+| | 18 层 | 34 层 |
+|---|---|---|
+| 普通网络 | 27.94 % | 28.54 % |
+| ResNet | 27.88 % | 25.03 % |
+
+34 层的普通网络比 18 层的*更差*，而且 v1 图 4（左）显示它在整个训练过程中训练误差都更高；加上捷径连接后顺序反了过来，34 层比 18 层好了将近 3 个百分点。18 层时两者精度相当，但 ResNet 在训练初期收敛得更快（v1 §4.1："ResNet eases the optimization by providing faster convergence at the early stage"）。图 4 中每条曲线上那些突然的下台阶，都出现在学习率除以 10 的地方（v1 §3.4：误差停滞时降低学习率）；`quick` 预设在第 350 步的那一次下降，也会在上面的图里造成同样的台阶。
 
 ## 梯度消失了吗？
 
@@ -158,11 +199,10 @@ for ax, model in zip(axes, config.models):
     records = [e for e in probe_events if e.model == model]
     for e in records:
         norms = e.probes["unit_output_grad_norm"]
-        ax.semilogy(range(len(norms)), norms, marker=".", label=f"step {e.step}")
-    last = records[-1].probes["unit_output_grad_norm"]
-    print(f"{model}: at step {records[-1].step}, first block / last block gradient norm = "
-          f"{last[0] / last[-1]:.2f}  (min {min(last):.2e}, max {max(last):.2e})")
-    ax.set(title=model, xlabel="block (input side → output side)")
+        ax.semilogy(range(len(norms)), norms, marker=".", label=f"{T('step')} {e.step}")
+        print(f"{model}, step {e.step:>3}: first block / last block gradient norm = "
+              f"{norms[0] / norms[-1]:9.2f}  (min {min(norms):.2e}, max {max(norms):.2e})")
+    ax.set(title=model, xlabel=T("block (input side → output side)"))
     ax.legend(fontsize=8)
 axes[0].set_ylabel(r"$\|\partial E/\partial x_{l+1}\|$")
 plt.show()
@@ -171,12 +211,24 @@ plt.show()
         en=r"""
 ## What it means
 
-Read the ratio "first block / last block". Vanishing gradients would make it tiny (say $10^{-5}$)
-for 27 blocks. With BN it is not: the gradient that reaches the first blocks of plain-56 is of the
-same order as the one at the last block, and it stays so during training. This is what v1 §4.1
-reports: the plain nets' backward signals "exhibit healthy norms". So the extra depth does not
-stop gradients from arriving; it makes the loss harder to *optimize*: SGD gets usable gradients
-and still reaches a worse training error.
+Read the ratio "first block / last block" at each probed step. Vanishing gradients would make it
+tiny (say $10^{-5}$ for 27 blocks). It is not tiny at any step, but it is not constant either:
+
+- **At the start** (the first probe) the ratio of plain-56 is *large*: in full mode on real
+  CIFAR-10 images we saw it in the thousands. The gradient *grows* as it goes back towards the
+  input. That is a known property of deep plain nets with BN at initialization: each BN layer
+  divides the backward signal by the standard deviation of its input batch, and at random
+  weights the product over many layers grows with depth (Yang et al. 2019 proved such a gradient
+  explosion for deep BN nets at random initialization). Plain-20 has fewer layers to multiply
+  over, so its ratio starts much smaller.
+- **After a few hundred steps** the ratio of both nets is of order one (below 10): training has
+  rescaled the weights and BN's scales, and the gradient reaches every block with a similar norm.
+
+So the per-block gradients are never vanishing: early on they are the opposite. That is what
+v1 §4.1 checked, on its ImageNet plain-34 with BN: the backward signals "exhibit healthy norms",
+meaning they do not vanish; it did not claim they are equal across depth. The extra depth does
+not stop gradients from arriving; it makes the loss harder to *optimize*: SGD gets usable
+gradients and still reaches a worse training error.
 
 This is why we keep the wording precise in every lesson: ResNets make deep nets *easier to
 optimize*. That they do it by giving the gradient a clean additive path is v2's analysis (lesson 05),
@@ -187,22 +239,30 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 - Degradation: the deeper plain net has *higher training error* (v1 Fig. 1, Fig. 6 left).
 - It is not overfitting: the training error is higher, not only the test error.
 - With BN it is not vanishing gradients either (v1 §4.1): the measured per-block gradient norms
-  stay within a small factor from the last block to the first.
+  never fall off towards the input; at initialization they even grow (by thousands in plain-56),
+  and after a few hundred steps they are within a small factor from the last block to the first.
+- Expect 60–80 % error from this short, narrow run; the paper's ~7 % takes 64k steps at full width.
 - v1 reads it as an optimization difficulty; lesson 02 shows the residual reformulation that
   removes it.
 """,
         zh=r"""
 ## 这说明了什么
 
-看"第一个块 / 最后一个块"这个比值。如果梯度消失，经过 27 个块之后，这个比值会非常小（比如 $10^{-5}$）。有了 BN 就不会这样：到达 plain-56 前几个块的梯度，与最后一个块处的梯度处于同一个数量级，整个训练过程中都是如此。这正是 v1 §4.1 所报告的：普通网络的反向传播信号"梯度范数健康"。所以，多出来的深度并没有让梯度传不回来，而是让损失更难*优化*：SGD 拿到的梯度是可用的，可训练误差照样更高。
+看每个记录步上"第一个块 / 最后一个块"这个比值。如果梯度消失，经过 27 个块之后，这个比值会非常小（比如 $10^{-5}$）。它在任何一步都不小，但也不是一成不变：
+
+- **刚开始时**（第一次记录），plain-56 的比值很*大*：我们在完整模式、真实 CIFAR-10 图像上看到的是几千。梯度在往输入方向回传时反而*变大*了。这是带 BN 的深层普通网络在初始化时的已知性质：每个 BN 层都会把反向信号除以它输入批次的标准差，在随机权重下，许多层连乘起来的结果随深度增长（Yang 等 2019 证明了深层 BN 网络在随机初始化时的这种梯度爆炸）。plain-20 要连乘的层少，比值起点也小得多。
+- **训练几百步之后**，两个网络的比值都回到 1 的量级（小于 10）：训练已经重新调整了权重和 BN 的缩放，梯度到达每个块时的范数相近。
+
+所以逐块的梯度从来没有消失；在训练初期甚至正好相反。这才是 v1 §4.1 检查的内容：在 ImageNet 上带 BN 的 plain-34 里，反向传播的信号"梯度范数健康"，意思是梯度没有消失；它并没有说梯度在各个深度都相等。多出来的深度并没有让梯度传不回来，而是让损失更难*优化*：SGD 拿到的梯度是可用的，可训练误差照样更高。
 
 所以每一课都坚持这样精确的说法：ResNet 让深层网络*更容易优化*。至于它是通过给梯度提供一条干净的"加法通路"做到这一点的，那是 v2 的分析（第 05 课）；在信号本来就容易衰减的情况下（极深的网络，或者没有 BN 的网络），这条通路尤其重要。
 
 ## 小结
 
-- 退化：更深的普通网络*训练误差*更高（v1 Fig. 1、Fig. 6 左图）。
+- 退化：更深的普通网络*训练误差*更高（v1 图 1、图 6 左图）。
 - 这不是过拟合：更高的是训练误差，而不只是测试误差。
-- 有 BN 时，这也不是梯度消失（v1 §4.1）：实测的逐块梯度范数，从最后一个块到第一个块只相差一个很小的倍数。
+- 有 BN 时，这也不是梯度消失（v1 §4.1）：实测的逐块梯度范数从不向输入方向衰减；初始化时甚至会增长（plain-56 中增长几千倍），训练几百步后，从最后一个块到第一个块只相差一个很小的倍数。
+- 这次又短又窄的训练，误差在 60–80 % 左右是正常的；论文的约 7 % 需要完整宽度、64k 步的训练。
 - v1 把它解释为优化困难；第 02 课介绍消除它的残差改写。
 """,
     ),
@@ -274,7 +334,7 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
        print(m, f"{100 * np.mean(v):.1f} ± {100 * np.std(v):.1f} %")
    ```
    训练步数少时，随机种子带来的波动可能和两者的差距一样大；这就是为什么 v1 的曲线和上面提到的复现都用完整的训练方案，而且复现报告了 5 个随机种子的结果。
-2. `dataclasses.replace(config, models=("plain20", "plain56", "resnet56"))`。ResNet-56 与 plain-56 参数量相同，但通常会训练到比两个普通网络都低的训练误差，与 v1 Fig. 6（中图）一致。
+2. `dataclasses.replace(config, models=("plain20", "plain56", "resnet56"))`。ResNet-56 与 plain-56 参数量相同，但通常会训练到比两个普通网络都低的训练误差，与 v1 图 6（中图）一致。
 3. ```python
    import torch, torch.nn.functional as F
    from resnet_edu.models import build_model
@@ -294,3 +354,11 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 """,
     ),
 ]
+
+LABELS_ZH = {
+    "training error (smoothed)": "训练误差（平滑后）",
+    "step": "步",
+    "error (%)": "误差 (%)",
+    "test error": "测试误差",
+    "block (input side → output side)": "块（输入端 → 输出端）",
+}

@@ -33,7 +33,7 @@ gated shortcuts of Highway Networks.
 
 **问题。** 第 01 课表明，更深的普通网络反而训练得更差，尽管原则上它完全可以照抄浅层网络、再把多出来的层变成恒等映射。可见，用一摞非线性层去拟合恒等映射，对优化器来说并不容易。那么，如果我们让恒等映射成为*默认状态*呢？
 
-**论文的思路**（v1 §3.1–3.2、Fig. 2、Eq. 1）。设 $H(x)$ 是若干堆叠层需要拟合的映射。不让这些层直接去学 $H(x)$，而是让它们学**残差** $F(x) = H(x) - x$，再通过一条**捷径连接**把 $x$ 加回去：
+**论文的思路**（v1 §3.1–3.2、图 2、式 1）。设 $H(x)$ 是若干堆叠层需要拟合的映射。不让这些层直接去学 $H(x)$，而是让它们学**残差** $F(x) = H(x) - x$，再通过一条**捷径连接**把 $x$ 加回去：
 
 $$y = F(x, \{W_i\}) + x.$$
 
@@ -61,8 +61,10 @@ print(inspect.getsource(BasicBlock))
     md(
         en=r"""
 Read `forward` against v1 Fig. 2: weight layer, ReLU, weight layer gives $F(x)$ (`f`), then the
-addition and a final ReLU. Note two details of v1 §3.4 / §4.2: BN follows every convolution, and
-the convolutions have no bias (BN's own shift $\beta$ plays that role).
+addition and a final ReLU. Two details: v1 §3.4 puts BN "right after each convolution and before
+activation"; and the convolutions have no bias, which is this package's choice, not something v1
+states: a bias just before BN would be cancelled by BN's mean subtraction, and BN's own shift
+$\beta$ plays that role.
 
 ## $F = 0$ gives the identity
 
@@ -74,7 +76,7 @@ trick, not part of v1 or v2, which use He initialization everywhere; here it let
 alone carries: $\lVert y - x \rVert / \lVert x \rVert$.
 """,
         zh=r"""
-对照 v1 Fig. 2 来读 `forward`：权重层、ReLU、权重层，得到 $F(x)$（代码里的 `f`），然后相加，最后再过一次 ReLU。还要注意 v1 §3.4 / §4.2 的两个细节：每个卷积层后面都跟着 BN，卷积层本身不带偏置（BN 自己的平移参数 $\beta$ 起了偏置的作用）。
+对照 v1 图 2 来读 `forward`：权重层、ReLU、权重层，得到 $F(x)$（代码里的 `f`），然后相加，最后再过一次 ReLU。还要注意两个细节：v1 §3.4 把 BN 放在"每个卷积之后、激活之前"；卷积层本身不带偏置，这是本项目的包的选择，v1 并没有这么写：紧接在 BN 之前的偏置会被 BN 减去均值时抵消掉，BN 自己的平移参数 $\beta$ 起了偏置的作用。
 
 ## $F = 0$ 就是恒等映射
 
@@ -106,10 +108,10 @@ for zero in (False, True):
     d = distance_from_shortcut(net, x)
     plt.plot(d, marker="o", label=f"zero_init_last={zero}")
     print(f"zero_init_last={zero}: largest ||y - x|| / ||x|| = {max(d):.2e}")
-plt.xlabel("block")
+plt.xlabel(T("block"))
 plt.ylabel(r"$\|y - x\| \,/\, \|x\|$")
 plt.legend()
-plt.title("How far is each block from an identity mapping? (ResNet-20, at init)")
+plt.title(T("How far is each block from an identity mapping? (ResNet-20, at init)"))
 plt.show()
 """),
     md(
@@ -142,7 +144,7 @@ residual block does *not* start at the identity) are trained with SGD to output 
 x = F.relu(torch.randn(32, 16, 8, 8))  # a batch of non-negative feature maps, as after a ReLU
 steps = pick(full=150, smoke=10)
 plt.figure(figsize=(7, 3.3))
-for name, shortcut in (("plain block", None), ("residual block", "A")):
+for name, shortcut in ((T("plain block"), None), (T("residual block"), "A")):
     torch.manual_seed(1)  # the same initial weights for both
     block = BasicBlock(16, 16, shortcut=shortcut)
     he_init(block)
@@ -156,8 +158,8 @@ for name, shortcut in (("plain block", None), ("residual block", "A")):
         losses.append(loss.item())
     plt.semilogy(losses, label=name)
     print(f"{name:>14}: loss {losses[0]:.3f} -> {losses[-1]:.4f} after {steps} steps")
-plt.xlabel("step")
-plt.ylabel("mean squared error to the identity")
+plt.xlabel(T("step"))
+plt.ylabel(T("mean squared error to the identity"))
 plt.legend()
 plt.show()
 """),
@@ -188,7 +190,7 @@ find in the library's `ZeroPadShortcut`: where do the zero channels go?
 
 残差块只需要把 $F$ 缩小；普通块却得用卷积、BN 和 ReLU *搭*出一个恒等映射来。起始权重相同、优化器相同、步数相同，残差块离恒等映射近得多。把 27 个这样的块堆起来，差别就是第 01 课里看到的那样：普通网络多出来的层很难变得"无害"，而残差网络几乎不费力气就能做到"无害"，可以把力气花在有用的修正上。
 
-v1 §4.2（Fig. 7）用训练好的网络给"小修正"这个图景提供了实测证据：残差函数的响应普遍很小，而且网络越深，响应越小。第 07 课会更深入地观察训练好的网络内部。
+v1 §4.2（图 7）用训练好的网络给"小修正"这个图景提供了实测证据：残差函数的响应普遍很小，而且网络越深，响应越小。第 07 课会更深入地观察训练好的网络内部。
 
 ## 轮到你了：从零写一个基本块
 
@@ -237,7 +239,7 @@ input, in training mode and in eval mode. `strict=True` also checks that the nam
 all weights match.
 """,
         zh=r"""
-接下来检验：搭一个库里的 `BasicBlock`，先让它的 BN 层带上不平凡的统计量（免得检验"碰巧"通过），再把它的 state dict 加载到你的块里，在同一个输入上比较两者的输出，训练模式和评估模式各比一次。`strict=True` 还会顺带检查所有权重的名字和形状是否一致。
+接下来检验：搭一个库里的 `BasicBlock`，先把它的 BN 层的缩放、平移和滑动统计量都设成随机值（而不是默认的 1 和 0，免得检验"碰巧"通过），再把它的 state dict 加载到你的块里，在同一个输入上比较两者的输出，训练模式和评估模式各比一次。`strict=True` 还会顺带检查所有权重的名字和形状是否一致。
 """,
     ),
     code(r"""
@@ -309,7 +311,7 @@ open). Look at its extra parameters and at the gate values at initialization:
         zh=r"""
 ## 对照：Highway Networks
 
-Highway Networks（Srivastava 等 2015）同样把 $x$ 绕过一个块送到后面，但中间隔着一个**门**：$y = (1 - g(x)) \odot x + g(x) \odot F(x)$，其中 $g(x) = \sigma(W_g x + b_g)$ 是从数据中学出来的。v1 §2 指出了区别：门有参数、依赖于数据，而且门一旦关上，这个块就不再是残差块了；ResNet 的恒等捷径则永远敞开，也没有任何参数。v2 §3.1 在 ResNet-110 上测试了这种"互斥门控"（v2 Table 1）：视门的偏置如何初始化，它要么训练失败，要么测试误差为 8.70 % 或 9.81 %，而用普通的恒等捷径是 6.61 %。
+Highway Networks（Srivastava 等 2015）同样把 $x$ 绕过一个块送到后面，但中间隔着一个**门**：$y = (1 - g(x)) \odot x + g(x) \odot F(x)$，其中 $g(x) = \sigma(W_g x + b_g)$ 是从数据中学出来的。v1 §2 指出了区别：门有参数、依赖于数据，而且门一旦关上，这个块就不再是残差块了；ResNet 的恒等捷径则永远敞开，也没有任何参数。v2 §3.1 在 ResNet-110 上测试了这种"互斥门控"（v2 表 1）：视门的偏置如何初始化，它要么训练失败，要么测试误差为 8.70 % 或 9.81 %，而用普通的恒等捷径是 6.61 %。
 
 `highway20` 搭建的就是带这种门的 CIFAR 网络（偏置 $b_g = -1$，所以捷径一开始大部分是敞开的）。看看它多出来的参数，以及初始化时门的取值：
 """,
@@ -331,10 +333,10 @@ for h in hooks:
     h.remove()
 
 plt.figure(figsize=(7, 3.3))
-plt.bar(range(len(gates)), [1 - g.mean().item() for g in gates], label="highway20: mean 1 - g (shortcut weight)")
-plt.axhline(1.0, color="k", linestyle="--", label="resnet20: shortcut weight is always 1")
-plt.xlabel("block")
-plt.ylabel("weight on x")
+plt.bar(range(len(gates)), [1 - g.mean().item() for g in gates], label=T("highway20: mean 1 - g (shortcut weight)"))
+plt.axhline(1.0, color="k", linestyle="--", label=T("resnet20: shortcut weight is always 1"))
+plt.xlabel(T("block"))
+plt.ylabel(T("weight on x"))
 plt.ylim(0, 1.4)
 plt.legend(loc="upper right")
 plt.show()
@@ -363,11 +365,11 @@ wins in v2 Table 1.
         zh=r"""
 ## 这说明了什么
 
-初始化时，Highway 的捷径就只传过去 $x$ 的一部分（平均约为 $1 - \sigma(-1) \approx 0.73$，并且随位置和通道而变），剩下的份额给了残差分支。经过 9 个块，这些系数层层相乘；训练过程中门还可能被关上。ResNet 的捷径则永远把 $x$ 整个传过去，而且不花任何代价。v2 把这个观察发展成了一个论证（第 06 课）：对捷径做任何缩放或门控，都会妨碍信号的传递，这就是 v2 Table 1 中最简单的恒等捷径胜出的原因。
+初始化时，Highway 的捷径就只传过去 $x$ 的一部分（平均约为 $1 - \sigma(-1) \approx 0.73$，并且随位置和通道而变），剩下的份额给了残差分支。经过 9 个块，这些系数层层相乘；训练过程中门还可能被关上。ResNet 的捷径则永远把 $x$ 整个传过去，而且不花任何代价。v2 把这个观察发展成了一个论证（第 06 课）：对捷径做任何缩放或门控，都会妨碍信号的传递，这就是 v2 表 1 中最简单的恒等捷径胜出的原因。
 
 ## 小结
 
-- 残差学习：各层拟合 $F(x) = H(x) - x$，块输出 $F(x) + x$（v1 Eq. 1）。
+- 残差学习：各层拟合 $F(x) = H(x) - x$，块输出 $F(x) + x$（v1 式 1）。
 - 当 $F = 0$ 时，块严格等于恒等映射，连下采样的块也是如此（选项 A）。
 - 对残差块来说学习恒等映射很容易，对普通块则很难。
 - 从零写出的基本块，在权重相同的情况下，与库里的实现输出一致。
@@ -422,7 +424,7 @@ wins in v2 Table 1.
         zh=r"""
 1. 在 `forward` 中写 `return F.relu(f + self.shortcut(x)) if self.residual else F.relu(f)`；在 `check_against_library` 中分别搭建 `BasicBlock(..., shortcut=None)` 和 `MyBasicBlock(..., residual=False)`。两者的 state dict 完全相同：普通块的权重和残差块一模一样。
 2. `print(BasicBlock(16, 32, 2, shortcut="B").shortcut)` 显示的是一个 `Projection`，子模块名为 `conv` 和 `bn`，所以 state dict 的键是 `shortcut.conv.weight` 和 `shortcut.bn.*`。形状改变时令 `self.shortcut = nn.Sequential(OrderedDict(conv=nn.Conv2d(16, 32, 1, stride=2, bias=False), bn=nn.BatchNorm2d(32)))`，否则令它为 `nn.Identity()`。
-3. 当 $b_g = -6$ 时，$g \approx \sigma(-6) \approx 0.0025$：捷径上的权重 $1 - g$ 几乎为 1，残差分支几乎被关掉。这样的起点很接近一个 $F$ 很小的 ResNet，但门仍然是乘性的、需要学习的：v2 Table 1 表明，无论偏置取多少，互斥门控都不如恒等捷径。
+3. 当 $b_g = -6$ 时，$g \approx \sigma(-6) \approx 0.0025$：捷径上的权重 $1 - g$ 几乎为 1，残差分支几乎被关掉。这样的起点很接近一个 $F$ 很小的 ResNet，但门仍然是乘性的、需要学习的：v2 表 1 表明，无论偏置取多少，互斥门控都不如恒等捷径。
 4. ```python
    from resnet_edu.training.config import preset
    from resnet_edu.training.notebook import lesson_dataset, train, curves
@@ -434,3 +436,15 @@ wins in v2 Table 1.
 """,
     ),
 ]
+
+LABELS_ZH = {
+    "block": "块",
+    "How far is each block from an identity mapping? (ResNet-20, at init)": "每个块离恒等映射有多远？（ResNet-20，初始化时）",
+    "plain block": "普通块",
+    "residual block": "残差块",
+    "step": "步",
+    "mean squared error to the identity": "与恒等映射的均方误差",
+    "highway20: mean 1 - g (shortcut weight)": "highway20：1 - g 的均值（捷径上的权重）",
+    "resnet20: shortcut weight is always 1": "resnet20：捷径上的权重恒为 1",
+    "weight on x": "x 上的权重",
+}

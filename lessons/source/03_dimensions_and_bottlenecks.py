@@ -13,6 +13,11 @@ how do you make a 152-layer network affordable?
 
 **The paper's answers.**
 
+- Why the shape changes at all: v1 §3.3 designs its plain baseline (after VGG) by two rules.
+  (i) Layers with the same output map size have the same number of filters; (ii) where the map
+  size is halved (a stride-2 convolution), the number of filters is doubled, "so as to preserve
+  the time complexity per layer". The residual nets keep those rules, so at every halving the
+  shortcut meets a map with half the size and twice the channels.
 - v1 §3.3 (Eq. 2) and Table 3 compare three **shortcut options** on ImageNet ResNet-34:
   **A**, zero-padding shortcuts where the shape changes (no parameters);
   **B**, projection shortcuts $W_s x$ (a 1×1 convolution) only where the shape changes;
@@ -35,14 +40,15 @@ how do you make a 152-layer network affordable?
 
 **论文的回答。**
 
-- v1 §3.3（Eq. 2）和 Table 3 在 ImageNet 的 ResNet-34 上比较了三种**捷径选项**：**A**，在形状改变处用补零捷径（没有参数）；**B**，只在形状改变处用投影捷径 $W_s x$（一个 1×1 卷积）；**C**，每个块都用投影捷径。Top-1 / top-5 错误率（%，ImageNet 验证集，10-crop 测试）：
+- 形状为什么会变：v1 §3.3 按两条规则设计它的普通网络基线（借鉴 VGG）：(i) 输出特征图尺寸相同的层，滤波器个数相同；(ii) 特征图尺寸减半时（步幅为 2 的卷积），滤波器个数翻倍，"以保持每层的时间复杂度"。残差网络沿用这两条规则，所以每次尺寸减半，捷径面对的都是尺寸减半、通道翻倍的特征图。
+- v1 §3.3（式 2）和 表 3 在 ImageNet 的 ResNet-34 上比较了三种**捷径选项**：**A**，在形状改变处用补零捷径（没有参数）；**B**，只在形状改变处用投影捷径 $W_s x$（一个 1×1 卷积）；**C**，每个块都用投影捷径。Top-1 / top-5 错误率（%，ImageNet 验证集，10-crop 测试）：
 
   | plain-34 | ResNet-34 A | ResNet-34 B | ResNet-34 C |
   |---|---|---|---|
   | 28.54 / 10.02 | 25.03 / 7.76 | 24.52 / 7.46 | 24.19 / 7.40 |
 
   三种选项都大幅领先普通网络；B 和 C 只比 A 好一点点。v1 的结论是：投影捷径对于解决退化问题"并不是必需的"。为了让更深的网络保持轻量，v1 采用恒等捷径（形状改变处用 B）。
-- v1 §4.1 和 Fig. 5 提出了**瓶颈**块：1×1（压缩通道）、3×3、1×1（恢复通道）。ResNet-50/101/152 都由它搭成（v1 Table 1）。
+- v1 §4.1 和 图 5 提出了**瓶颈**块：1×1（压缩通道）、3×3、1×1（恢复通道）。ResNet-50/101/152 都由它搭成（v1 表 1）。
 """,
     ),
     code(r"""
@@ -72,7 +78,7 @@ ResNet-34 (v1 Table 3).
 
 ## 数一数每个选项的代价
 
-分别在 CIFAR 网络（v1 §4.2 在 CIFAR 上用的是选项 A）和 ImageNet 的 ResNet-34（v1 Table 3）上，统计每个选项的参数量。
+分别在 CIFAR 网络（v1 §4.2 在 CIFAR 上用的是选项 A）和 ImageNet 的 ResNet-34（v1 表 3）上，统计每个选项的参数量。
 """,
     ),
     code(r"""
@@ -90,9 +96,9 @@ for name, counts in rows.items():
 fig, ax = plt.subplots(figsize=(7, 3.3))
 for i, option in enumerate("ABC"):
     extra = [100 * (counts[i + 1] / counts[0] - 1) for counts in rows.values()]
-    ax.bar([j + 0.27 * (i - 1) for j in range(len(rows))], extra, width=0.27, label=f"option {option}")
+    ax.bar([j + 0.27 * (i - 1) for j in range(len(rows))], extra, width=0.27, label=f"{T('option')} {option}")
 ax.set_xticks(range(len(rows)), list(rows))
-ax.set_ylabel("extra parameters vs plain (%)")
+ax.set_ylabel(T("extra parameters vs plain (%)"))
 ax.legend()
 plt.show()
 """),
@@ -117,11 +123,11 @@ restores the width (v1 Fig. 5, right). Compare a bottleneck on 256 channels with
         zh=r"""
 ## 这说明了什么
 
-选项 A 不花任何代价；B 几乎不花代价（形状改变的块只有少数几个）；C 给每个块都加了投影，参数多出好几个百分点。在 v1 Table 3 中，C 相比 A 只换来 0.84 个百分点的 top-1 错误率下降（25.03 → 24.19）；而从普通网络换成选项 A 的残差网络，不增加任何参数就降了 3.51 个百分点（28.54 → 25.03）。结论是：真正起作用的是*恒等映射*，投影只是锦上添花。v1 对此的解释是：B 比 A 好，是因为 A 补零的那些通道没有做残差学习；C 比 B 略好，则归功于投影带来的额外参数。
+选项 A 不花任何代价；B 几乎不花代价（形状改变的块只有少数几个）；C 给每个块都加了投影，参数多出好几个百分点。在 v1 表 3 中，C 相比 A 只换来 0.84 个百分点的 top-1 错误率下降（25.03 → 24.19）；而从普通网络换成选项 A 的残差网络，不增加任何参数就降了 3.51 个百分点（28.54 → 25.03）。结论是：真正起作用的是*恒等映射*，投影只是锦上添花。v1 对此的解释是：B 比 A 好，是因为 A 补零的那些通道没有做残差学习；C 比 B 略好，则归功于投影带来的额外参数。
 
 ## 瓶颈块
 
-对 50 层及以上的 ImageNet 网络，v1 把块里的两个 3×3 层换成三层：先用 1×1 把通道数压缩为 1/4，在窄的表示上做 3×3，再用 1×1 把宽度恢复（v1 Fig. 5 右图）。在 56×56 的特征图上，比较一个 256 通道的瓶颈块与一个 64 通道的基本块：
+对 50 层及以上的 ImageNet 网络，v1 把块里的两个 3×3 层换成三层：先用 1×1 把通道数压缩为 1/4，在窄的表示上做 3×3，再用 1×1 把宽度恢复（v1 图 5 右图）。在 56×56 的特征图上，比较一个 256 通道的瓶颈块与一个 64 通道的基本块：
 """,
     ),
     code(r"""
@@ -147,20 +153,23 @@ shortcuts are particularly important for bottlenecks.
 
 ## ImageNet ResNet-18 to 152, layer by layer
 
-v1 Table 1 lists five ImageNet nets. Each has a 7×7 convolutional layer, four stages of blocks, and
-a fully connected layer; the depth counts the weight layers on the main path. Count them, and the
-parameters and multiply-adds at 224×224, and compare with the table.
+v1 Table 1 lists five ImageNet nets, with their blocks per stage and their cost in FLOPs
+(multiply-adds) at 224×224. Each has a 7×7 convolutional layer, four stages of blocks, and a fully
+connected layer; the depth counts the weight layers on the main path. Count the layers and the
+multiply-adds and compare with the table. Table 1 has no parameter row (v1 quotes few parameter
+counts at all); the exact counts below are the reference ones, the same as torchvision's
+ImageNet ResNets, which the package reproduces to the last parameter.
 """,
         zh=r"""
 瓶颈块处理的是宽 4 倍的表示（输入输出都是 256 通道），参数量和乘加运算量却与 64 通道的基本块差不多：v1 说这两种设计"时间复杂度相近"。再看第三行：如果*这条*捷径也用投影（256 → 256 的 1×1 卷积），块的大小几乎翻倍。所以 v1 §4.1 特别强调，无参数的恒等捷径对瓶颈结构尤其重要。
 
 ## ImageNet ResNet-18 到 152，逐层数一数
 
-v1 Table 1 列出了五个 ImageNet 网络。每个网络都有一个 7×7 卷积层、四个由块组成的阶段，以及一个全连接层；深度指主路径上权重层的数目。下面把层数数出来，再算出 224×224 输入下的参数量和乘加运算量，与论文表格对照。
+v1 表 1 列出了五个 ImageNet 网络：每个阶段有几个块，以及 224×224 输入下的计算量（FLOPs，即乘加运算次数）。每个网络都有一个 7×7 卷积层、四个由块组成的阶段，以及一个全连接层；深度指主路径上权重层的数目。下面数出层数和乘加运算量，与表 1 对照。表 1 没有参数量这一行（v1 几乎不报参数量）；下面的精确参数量是参考值，与 torchvision 的 ImageNet ResNet 相同，本项目的包逐个参数地复现了它们。
 """,
     ),
     code(r"""
-PAPER = {  # v1 Table 1: parameters, multiply-adds (x10^9) at 224x224
+PAPER = {  # (reference parameters = torchvision's counts, not in v1; v1 Table 1's FLOPs x10^9 at 224x224)
     18: (11_689_512, 1.8), 34: (21_797_672, 3.6), 50: (25_557_032, 3.8),
     101: (44_549_160, 7.6), 152: (60_192_808, 11.3)}
 # Multiply-adds need a forward pass at 224x224: seconds for the big nets on a CPU.
@@ -178,20 +187,20 @@ for depth, (paper_params, paper_gmacs) in PAPER.items():
     assert layers == depth and params == paper_params
     shown = f"{gmacs:5.2f}" if gmacs is not None else "(not counted in smoke mode)"
     print(f"ResNet-{depth:<3} blocks {blocks}: 1 + {per_block}x{sum(blocks):>2} + 1 = {layers:>3} layers, "
-          f"{params:>10,} parameters (paper {paper_params:,}), "
+          f"{params:>10,} parameters (reference {paper_params:,}), "
           f"multiply-adds x10^9: {shown} (paper {paper_gmacs})")
     del net
 """),
     code(r"""
 depths = list(PAPER)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
-ax1.plot(depths, [PAPER[d][0] / 1e6 for d in depths], "s--", color="gray", label="v1 Table 1")
-ax1.plot(depths, [table[d][0] / 1e6 for d in depths], "o", label="counted here")
-ax1.set(xlabel="depth", ylabel="parameters (millions)", title="parameters")
-ax2.plot(depths, [PAPER[d][1] for d in depths], "s--", color="gray", label="v1 Table 1")
+ax1.plot(depths, [PAPER[d][0] / 1e6 for d in depths], "s--", color="gray", label=T("reference (torchvision)"))
+ax1.plot(depths, [table[d][0] / 1e6 for d in depths], "o", label=T("counted here"))
+ax1.set(xlabel=T("depth"), ylabel=T("parameters (millions)"), title=T("parameters"))
+ax2.plot(depths, [PAPER[d][1] for d in depths], "s--", color="gray", label=T("v1 Table 1"))
 measured = [d for d in depths if table[d][1] is not None]
-ax2.plot(measured, [table[d][1] for d in measured], "o", label="counted here")
-ax2.set(xlabel="depth", ylabel="multiply-adds (x10^9)", title="multiply-adds at 224x224")
+ax2.plot(measured, [table[d][1] for d in measured], "o", label=T("counted here"))
+ax2.set(xlabel=T("depth"), ylabel=T("multiply-adds (x10^9)"), title=T("multiply-adds at 224x224"))
 for ax in (ax1, ax2):
     ax.legend()
 plt.show()
@@ -200,8 +209,10 @@ plt.show()
         en=r"""
 ## What it means
 
-The counts match v1 Table 1 to the last parameter, and the multiply-adds to the table's rounding.
-Two things stand out:
+The layer counts match v1 Table 1, the parameters match the reference counts to the last
+parameter, and the multiply-adds agree with Table 1 once you notice that the table *truncates*
+to one decimal rather than rounds: ResNet-34 counts 3.66 ×10⁹ (the table says 3.6) and ResNet-50
+3.86 ×10⁹ (the table says 3.8). Two things stand out:
 
 - ResNet-34 → ResNet-50 adds 16 layers but barely any compute (3.6 → 3.8 ×10⁹): each basic block
   became a bottleneck of similar cost, and the net got deeper almost for free.
@@ -220,13 +231,14 @@ shortcuts carry the wide representation. Keep the shortcuts identities, and the 
   does the heavy lifting, projections add a little.
 - A bottleneck (1×1, 3×3, 1×1) on 256 channels costs about as much as a basic block on 64 (v1 Fig. 5);
   it depends on identity shortcuts to stay cheap.
-- ResNet-18/34/50/101/152 have 11.7/21.8/25.6/44.5/60.2 M parameters and 1.8/3.6/3.8/7.6/11.3 ×10⁹
-  multiply-adds (v1 Table 1), and the package reproduces them.
+- ResNet-18/34/50/101/152 have 1.8/3.6/3.8/7.6/11.3 ×10⁹ multiply-adds (v1 Table 1, truncated) and
+  11.7/21.8/25.6/44.5/60.2 M parameters (the reference counts; v1 gives none); the package
+  reproduces both.
 """,
         zh=r"""
 ## 这说明了什么
 
-数出来的参数量与 v1 Table 1 一个不差，乘加运算量也和表中的（四舍五入后的）数值一致。有两点值得注意：
+层数与 v1 表 1 一致，参数量与参考值一个不差；乘加运算量也与表 1 一致，只要注意到表 1 保留一位小数时是直接*截断*而不是四舍五入：ResNet-34 数出来是 3.66 ×10⁹（表中为 3.6），ResNet-50 是 3.86 ×10⁹（表中为 3.8）。有两点值得注意：
 
 - 从 ResNet-34 到 ResNet-50，多了 16 层，计算量却几乎没变（3.6 → 3.8 ×10⁹）：每个基本块都换成了代价相近的瓶颈块，网络几乎不花代价就变深了。
 - ResNet-152 有 6000 万参数、11.3 ×10⁹ 次乘加；v1 §4.1 指出，它的复杂度仍然低于论文所比较的 VGG 网络。在这里，深度之所以便宜，是因为 3×3 层都在压缩过的窄表示上工作。
@@ -235,10 +247,10 @@ shortcuts carry the wide representation. Keep the shortcuts identities, and the 
 
 ## 小结
 
-- 在形状改变处，捷径要么补零（A，零代价），要么用 1×1 卷积做投影（B 只在这些位置，C 处处都用）（v1 §3.3、Eq. 2）。
-- v1 Table 3（ResNet-34）：top-1 错误率 A 25.03、B 24.52、C 24.19，普通网络 plain-34 为 28.54：出大力的是恒等映射，投影只添了一点点。
-- 256 通道的瓶颈块（1×1、3×3、1×1）与 64 通道的基本块代价相当（v1 Fig. 5）；瓶颈块要靠恒等捷径才能保持轻量。
-- ResNet-18/34/50/101/152 的参数量为 11.7/21.8/25.6/44.5/60.2 M，乘加运算量为 1.8/3.6/3.8/7.6/11.3 ×10⁹（v1 Table 1），本项目的包能逐一复现。
+- 在形状改变处，捷径要么补零（A，零代价），要么用 1×1 卷积做投影（B 只在这些位置，C 处处都用）（v1 §3.3、式 2）。
+- v1 表 3（ResNet-34）：top-1 错误率 A 25.03、B 24.52、C 24.19，普通网络 plain-34 为 28.54：出大力的是恒等映射，投影只添了一点点。
+- 256 通道的瓶颈块（1×1、3×3、1×1）与 64 通道的基本块代价相当（v1 图 5）；瓶颈块要靠恒等捷径才能保持轻量。
+- ResNet-18/34/50/101/152 的乘加运算量为 1.8/3.6/3.8/7.6/11.3 ×10⁹（v1 表 1，截断到一位小数），参数量为 11.7/21.8/25.6/44.5/60.2 M（参考值；v1 没有给出）；本项目的包两者都能复现。
 """,
     ),
     md(
@@ -299,3 +311,16 @@ shortcuts carry the wide representation. Keep the shortcuts identities, and the 
 """,
     ),
 ]
+
+LABELS_ZH = {
+    "option": "选项",
+    "extra parameters vs plain (%)": "比普通网络多出的参数 (%)",
+    "reference (torchvision)": "参考值（torchvision）",
+    "counted here": "本课数出",
+    "depth": "深度",
+    "parameters (millions)": "参数量（百万）",
+    "parameters": "参数量",
+    "v1 Table 1": "v1 表 1",
+    "multiply-adds (x10^9)": "乘加运算量 (×10^9)",
+    "multiply-adds at 224x224": "224×224 输入的乘加运算量",
+}

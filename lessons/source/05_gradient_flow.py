@@ -27,9 +27,9 @@ initialization and during training, and the layer response std along depth as in
 **问题：** 为什么恒等的捷径连接能让深层网络更容易训练？两篇论文给出了两个层面的回答，本课要把它们分清楚：
 
 - **v1 §4.1** 说得很谨慎：论文里的*普通网络*每层都有批归一化（BN），作者专门检查过——前向传播的信号方差不为零，反向传播的梯度范数也"健康"。所以更深的普通网络出现的退化问题（*训练误差*反而更高）**并不是**梯度消失造成的，v1 把它解释为一种优化困难。
-- **v2 §3**（He 等 2016，《Identity Mappings》）进一步推导了恒等捷径对反向信号的作用，即 Eq. 5：$\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\big(1 + \frac{\partial}{\partial x_l}\sum_i F\big)$。式中的"1"是一条任何权重层都无法把它缩小的通路。
+- **v2 §3**（He 等 2016，《Identity Mappings》）进一步推导了恒等捷径对反向信号的作用，即 式 5：$\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\big(1 + \frac{\partial}{\partial x_l}\sum_i F\big)$。式中的"1"是一条任何权重层都无法把它缩小的通路。
 
-本课先推导 Eq. 4–5，再动手*测量*：普通网络与残差网络在初始化时和训练过程中，沿深度逐个单元的梯度范数；以及仿照 v1 Fig. 7，各层响应的标准差沿深度的变化。
+本课先推导 式 4–5，再动手*测量*：普通网络与残差网络在初始化时和训练过程中，沿深度逐个单元的梯度范数；以及仿照 v1 图 7，各层响应的标准差沿深度的变化。
 """,
     ),
     code(r"""
@@ -62,9 +62,9 @@ A residual unit computes $y_l = h(x_l) + F(x_l, W_l)$ and $x_{l+1} = f(y_l)$ (v2
 Here is the package's v1 block; its last line is exactly that, with $h(x) = x$ and $f = \mathrm{ReLU}$:
 """,
         zh=r"""
-## 1. 推导（v2 §3，Eq. 1–5）
+## 1. 推导（v2 §3，式 1–5）
 
-一个残差单元计算 $y_l = h(x_l) + F(x_l, W_l)$，再令 $x_{l+1} = f(y_l)$（v2 Eq. 1–2）。下面是本项目里 v1 的残差块，它的最后一行正是这个式子，其中 $h(x) = x$，$f = \mathrm{ReLU}$：
+一个残差单元计算 $y_l = h(x_l) + F(x_l, W_l)$，再令 $x_{l+1} = f(y_l)$（v2 式 1–2）。下面是本项目里 v1 的残差块，它的最后一行正是这个式子，其中 $h(x) = x$，$f = \mathrm{ReLU}$：
 """,
     ),
     code(r"""
@@ -99,21 +99,21 @@ Two cautions before we measure:
   gradient along depth. Let us look.
 """,
         zh=r"""
-v2 追问：如果 $h$ 和 $f$ *都*是恒等映射会怎样？那么 $x_{l+1} = x_l + F(x_l, W_l)$（Eq. 3），从任意较浅的单元 $l$ 递推到任意较深的单元 $L$：
+v2 追问：如果 $h$ 和 $f$ *都*是恒等映射会怎样？那么 $x_{l+1} = x_l + F(x_l, W_l)$（式 3），从任意较浅的单元 $l$ 递推到任意较深的单元 $L$：
 
-$$x_L = x_l + \sum_{i=l}^{L-1} F(x_i, W_i) \qquad \text{（v2 Eq. 4）}$$
+$$x_L = x_l + \sum_{i=l}^{L-1} F(x_i, W_i) \qquad \text{（v2 式 4）}$$
 
 深层特征等于浅层特征*加上*一串残差函数之和。对比普通网络：忽略 BN 和 ReLU 时，$x_L = \prod_i W_i \, x_l$，是一串矩阵的*连乘*。对损失 $E$ 用链式法则求导：
 
 $$\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\frac{\partial x_L}{\partial x_l}
-= \frac{\partial E}{\partial x_L}\Big(1 + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1} F(x_i, W_i)\Big) \qquad \text{（v2 Eq. 5）}$$
+= \frac{\partial E}{\partial x_L}\Big(1 + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1} F(x_i, W_i)\Big) \qquad \text{（v2 式 5）}$$
 
 括号里有两项：第一项让 $\frac{\partial E}{\partial x_L}$ **直接**传回第 $l$ 个单元，中间不经过任何权重层；第二项经过各个残差分支。v2 §3 的原话是：对一个小批量而言，$\frac{\partial}{\partial x_l}\sum F$ 一般不可能对所有样本都恰好等于 −1，所以梯度不太可能被抵消掉。而在普通网络里，每一条通路都要穿过每一层，第 $l$ 个单元收到的梯度是 $L - l$ 个雅可比矩阵的乘积，它的大小取决于其中每一个。
 
 动手测量之前，先记住两点：
 
-- v1 的单元在相加之后还有 $f = \mathrm{ReLU}$，所以 Eq. 4–5 对它只是近似成立；v2 的*完全预激活*单元（第 06 课）才让它严格成立。
-- Eq. 5 说的是：梯度*沿捷径传回时不会消失*。它并没有说带 BN 的普通网络*存在*梯度消失——v1 §4.1 恰恰说不存在。两者真正的区别在于梯度沿深度分布的*形状*。下面来看数据。
+- v1 的单元在相加之后还有 $f = \mathrm{ReLU}$，所以 式 4–5 对它只是近似成立；v2 的*完全预激活*单元（第 06 课）才让它严格成立。
+- 式 5 说的是：梯度*沿捷径传回时不会消失*。它并没有说带 BN 的普通网络*存在*梯度消失——v1 §4.1 恰恰说不存在。两者真正的区别在于梯度沿深度分布的*形状*。下面来看数据。
 """,
     ),
     md(
@@ -128,7 +128,7 @@ tensors only and removes its hooks on exit:
         zh=r"""
 ## 2. 探针
 
-`resnet_edu.Probe` 会挂在模型的每个单元和每个权重层上。对每个单元，它记录反向传播时到达该单元输出端的梯度 $\|\partial E/\partial x_{l+1}\|$；对每一层，它记录该层响应的标准差（v1 Fig. 7 的口径：BN 之后、ReLU 或相加之前）。它只挂在输出张量上，退出 `with` 时自动移除：
+`resnet_edu.Probe` 会挂在模型的每个单元和每个权重层上。对每个单元，它记录反向传播时到达该单元输出端的梯度 $\|\partial E/\partial x_{l+1}\|$；对每一层，它记录该层响应的标准差（v1 图 7 的口径：BN 之后、ReLU 或相加之前）。它只挂在输出张量上，退出 `with` 时自动移除：
 """,
     ),
     code(r"""
@@ -204,7 +204,7 @@ depth; they are not a cure for a vanishing gradient that v1's BN plain nets did 
 **这说明了什么？** 请把每条曲线从右（输出端）往左（输入端）读：
 
 - **带 BN 的普通网络**，梯度在反向传播中*并没有*消失：初始化时它往往朝输入端*越变越大*，深层网络里能差出几个数量级。这正是 v1 §4.1 的观点，只不过换成了数字——梯度"健康"不等于梯度"好用"。浅层单元收到的梯度是许多雅可比矩阵的乘积，所以数值很大，而且任何一层一变，它就跟着剧烈变化。
-- **残差网络**的曲线平坦得多，首尾比值小得多。这就是 Eq. 5：那个"1"把顶层梯度直接交给每一个单元，各分支的贡献是*加*上去的，而不是*乘*上去的。
+- **残差网络**的曲线平坦得多，首尾比值小得多。这就是 式 5：那个"1"把顶层梯度直接交给每一个单元，各分支的贡献是*加*上去的，而不是*乘*上去的。
 - **不带 BN 的普通网络**才是教科书里"梯度消失（或梯度爆炸）"的典型场景——这和 v1 的退化问题是两回事，v1 的退化是在*有* BN 的情况下观察到的。
 
 所以准确的说法是：残差网络让每个单元收到的梯度沿深度分布得更均衡、更好控制；它并不是在"治疗"一个 v1 带 BN 的普通网络本来就没有的梯度消失。
@@ -270,7 +270,7 @@ non-residual ones.
         zh=r"""
 热力图的每一列是一次探针记录，每一行是一个单元（输入端在下）。请比较两幅图里*同一列内*（沿深度方向）颜色变化有多大，以及随训练进行它如何演变。训练刚开始时（第一列），普通网络靠近输入端的单元收到的梯度比靠近输出端的大好几个数量级，而残差网络的一列颜色更接近一致；请观察随着训练推进、权重改变，这个差距是否依然存在。
 
-再来看 v1 Fig. 7：训练结束时每个 3×3 层响应（BN 之后、ReLU 或相加之前）的标准差。初始化时 BN 让它们全都恰好等于 1，所以这是*训练后*网络才有的性质。v1 §4.4 报告说，残差网络的响应"总体上比对应的普通网络更小"，这支持了"残差函数比非残差函数更接近零"的看法。
+再来看 v1 图 7：训练结束时每个 3×3 层响应（BN 之后、ReLU 或相加之前）的标准差。初始化时 BN 让它们全都恰好等于 1，所以这是*训练后*网络才有的性质。v1 §4.4 报告说，残差网络的响应"总体上比对应的普通网络更小"，这支持了"残差函数比非残差函数更接近零"的看法。
 """,
     ),
     code(r"""
@@ -312,15 +312,15 @@ as in v1 Fig. 7. Treat one short run as a hint, not a result: seed variance is l
 - Trained ResNets have smaller layer responses than plain nets (v1 Fig. 7).
 """,
         zh=r"""
-**这说明了什么？** 训练时间短的话，差距可能不明显（运行测试用的 smoke 模式下只训练几步，基本看不出什么）：BN 的缩放参数得先从 1 变开才行。用完整设置，尤其是 `classroom` 预设训练时，残差网络的响应通常会低于普通网络，和 v1 Fig. 7 一致。一次短训练只能算线索，不能算结论：随机种子带来的波动很大。
+**这说明了什么？** 训练时间短的话，差距可能不明显（运行测试用的 smoke 模式下只训练几步，基本看不出什么）：BN 的缩放参数得先从 1 变开才行。用完整设置，尤其是 `classroom` 预设训练时，残差网络的响应通常会低于普通网络，和 v1 图 7 一致。一次短训练只能算线索，不能算结论：随机种子带来的波动很大。
 
 ## 小结
 
-- v2 Eq. 4：当 $h$ 和 $f$ 都是恒等映射时，$x_L = x_l + \sum_{i=l}^{L-1} F(x_i)$——是求和，而不是连乘。
-- v2 Eq. 5：$\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}(1 + \frac{\partial}{\partial x_l}\sum F)$；其中的"1"把顶层梯度原封不动地送到每个单元。
+- v2 式 4：当 $h$ 和 $f$ 都是恒等映射时，$x_L = x_l + \sum_{i=l}^{L-1} F(x_i)$——是求和，而不是连乘。
+- v2 式 5：$\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}(1 + \frac{\partial}{\partial x_l}\sum F)$；其中的"1"把顶层梯度原封不动地送到每个单元。
 - 实测：带 BN 的普通网络在初始化时梯度并不消失（v1 §4.1），但它沿深度相差好几个数量级；残差网络的梯度分布则均匀得多。不带 BN 的普通网络才呈现经典的梯度消失/梯度爆炸图景。
 - 退化问题是在*训练误差*上看到的优化困难；"梯度沿深度分布更均衡"是理解捷径连接为何有效的一种角度，而不是说 v1 的普通网络存在梯度消失。
-- 训练后的残差网络各层响应比普通网络更小（v1 Fig. 7）。
+- 训练后的残差网络各层响应比普通网络更小（v1 图 7）。
 """,
     ),
     md(
@@ -343,8 +343,8 @@ as in v1 Fig. 7. Treat one short run as a hint, not a result: seed variance is l
 
 1. 用深度 20、56 和 110 重做第 3 节（可以用 `list_units` 数一数单元个数）。普通网络和残差网络的首尾梯度比值分别随深度怎样增长？
 2. 第 3 节中 BN 处于训练模式（用当前批次的统计量）。在探针测量之前把模型切到 `eval()` 模式（此时 BN 用滑动统计量，初始化时均值为 0、方差为 1），普通网络的曲线有变化吗？为什么？
-3. 用 `design="full_preact"` 构建 `resnet{DEPTH}`（v2 的单元，Eq. 4–5 对它严格成立），把它加到第 3 节的图里。它的曲线比原始残差网络更平坦吗？
-4. Eq. 5 有两项。用一句话说明：为什么单凭第一项，就能保证 $\|\partial E/\partial x_l\|$ 不可能对一个批次里的所有样本同时比 $\|\partial E/\partial x_L\|$ 小*很多*？再指出 Eq. 4 的哪个假设对 v1 的单元不成立。
+3. 用 `design="full_preact"` 构建 `resnet{DEPTH}`（v2 的单元，式 4–5 对它严格成立），把它加到第 3 节的图里。它的曲线比原始残差网络更平坦吗？
+4. 式 5 有两项。用一句话说明：为什么单凭第一项，就能保证 $\|\partial E/\partial x_l\|$ 不可能对一个批次里的所有样本同时比 $\|\partial E/\partial x_L\|$ 小*很多*？再指出 式 4 的哪个假设对 v1 的单元不成立。
 """,
     ),
     hint(
@@ -365,7 +365,7 @@ as in v1 Fig. 7. Treat one short run as a hint, not a result: seed variance is l
         zh=r"""
 1. 写一个 `for d in (20, 56, 110)` 循环，用 `build_model(f"plain{d}", widths=WIDTHS)` 建模并复用 `probe_once`。普通网络的比值大致随深度按几何级数增长（雅可比矩阵连乘）；残差网络增长得慢得多。
 2. 在 `probe_once` 之前调用 `model.eval()`（探针在两种模式下都能用）。初始化时滑动统计量是 (0, 1)，BN 实际上不做任何归一化，网络的表现更像*不带 BN* 的普通网络：曲线会变。这也说明训练模式下 BN 的归一化作用有多重要。
-3. `build_model(RESNET, widths=WIDTHS, design="full_preact")`。完全预激活让捷径通路上没有 BN 和 ReLU，Eq. 4 的求和严格成立；预期曲线至少一样平坦。
+3. `build_model(RESNET, widths=WIDTHS, design="full_preact")`。完全预激活让捷径通路上没有 BN 和 ReLU，式 4 的求和严格成立；预期曲线至少一样平坦。
 4. 第一项贡献的就是 $\partial E/\partial x_L$ 本身；要让整个批次的梯度都变小，$\frac{\partial}{\partial x_l}\sum F$（作为矩阵，沿梯度方向）必须对每个样本都接近 −1。v1 的单元在相加之后有 $f = \mathrm{ReLU}$，所以在 $y_l < 0$ 的位置 $x_{l+1} \ne y_l$：那个"1"要乘上 ReLU 的 0/1 掩码。
 """,
     ),

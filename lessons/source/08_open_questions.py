@@ -29,8 +29,8 @@ hypothesis to test with more steps and seeds.
 
 读完两篇论文，会留下一些它们只是顺带提及的问题。本课把其中三个变成小实验，你可以直接运行，也可以在此基础上继续扩展：
 
-1. **一条捷径应该跨越几层？** v1 §3.2 用的残差函数是 2 层或 3 层，并指出："如果 $F$ 只有一层，Eq. (1) 就类似于一个线性层 $y = W_1 x + x$，我们没有观察到它有什么优势。"那么在*相同*深度下，跨 3 层、4 层又会怎样？
-2. **用门控还是用恒等映射？** Highway Networks（Srivastava 等 2015）给捷径加了门：$y = (1 - T(x)) \odot x + T(x) \odot F(x)$。v2 Table 1 在 ResNet-110 上试过这种互斥门控：视门偏置的初始化不同，训练失败或误差为 8.70 / 9.81%，而恒等映射是 6.61%。一个小型门控网络训练起来像残差网络吗？
+1. **一条捷径应该跨越几层？** v1 §3.2 用的残差函数是 2 层或 3 层，并指出："如果 $F$ 只有一层，式 (1) 就类似于一个线性层 $y = W_1 x + x$，我们没有观察到它有什么优势。"那么在*相同*深度下，跨 3 层、4 层又会怎样？
+2. **用门控还是用恒等映射？** Highway Networks（Srivastava 等 2015）给捷径加了门：$y = (1 - T(x)) \odot x + T(x) \odot F(x)$。v2 表 1 在 ResNet-110 上试过这种互斥门控：视门偏置的初始化不同，训练失败或误差为 8.70 / 9.81%，而恒等映射是 6.61%。一个小型门控网络训练起来像残差网络吗？
 3. **残差只是视觉领域的技巧吗？** LSTM 的细胞状态按加法更新：$c_t = f_t \odot c_{t-1} + i_t \odot g_t$——这是一条沿*时间*方向、带门控的捷径。v2 的分析在这里还成立吗？
 
 这些问题本课都不会给出最终答案：小数据上的短时间训练噪声很大。请把每张图都当作一个有待验证的假设，用更多的步数和随机种子去检验。
@@ -180,7 +180,7 @@ in pure PyTorch:
 
 $$c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad \frac{\partial c_t}{\partial c_{t-1}} \approx \mathrm{diag}(f_t)$$
 
-这正是 v2 的 Eq. 6，只不过把 $\lambda$ 换成了遗忘门 $f_t = \sigma(\cdot + b_f)$：沿时间的干净通路上传递的是 $\prod_t f_t$。最初的 LSTM（Hochreiter 和 Schmidhuber，1997）根本没有遗忘门——$f = 1$，相当于一条沿时间的恒等捷径，也就是它所谓的"常数误差传送带"（constant error carousel）。若 $b_f = 0$，则 $f \approx 0.5$：这就是 v2 中失败的常数缩放 0.5。实践中人们把 $b_f$ 初始化为 1 或更大，与 v2 中 $b_g = -6$ 的做法如出一辙：让门一开始接近恒等映射。
+这正是 v2 的 式 6，只不过把 $\lambda$ 换成了遗忘门 $f_t = \sigma(\cdot + b_f)$：沿时间的干净通路上传递的是 $\prod_t f_t$。最初的 LSTM（Hochreiter 和 Schmidhuber，1997）根本没有遗忘门——$f = 1$，相当于一条沿时间的恒等捷径，也就是它所谓的"常数误差传送带"（constant error carousel）。若 $b_f = 0$，则 $f \approx 0.5$：这就是 v2 中失败的常数缩放 0.5。实践中人们把 $b_f$ 初始化为 1 或更大，与 v2 中 $b_g = -6$ 的做法如出一辙：让门一开始接近恒等映射。
 
 下面用纯 PyTorch 测量每一步状态 $s_t$ 上的 $\|\partial E/\partial s_t\|$，其中 $E$ 只依赖最后一步的状态：
 """,
@@ -260,14 +260,14 @@ models, is v2's full pre-activation idea: normalize inside the branch, keep the 
   initialized near 1 play the role of v2's gates initialized near the identity.
 """,
         zh=r"""
-**这说明了什么？** 从右往左读（沿时间往回）。tanh 递推的梯度按几何级数衰减；$b_f = 0$（$f \approx 0.5$）的 LSTM 也一样——一开始就半关着的门控捷径，表现和 v2 的常数缩放如出一辙。随着 $b_f$ 增大、$f \to 1$，细胞状态变成一条沿时间的恒等通路，梯度传回第 1 步时仍保持相当的大小。这和 v2 Table 1 是同一个道理，只是换了一种网络结构：*让捷径保持接近恒等映射*。
+**这说明了什么？** 从右往左读（沿时间往回）。tanh 递推的梯度按几何级数衰减；$b_f = 0$（$f \approx 0.5$）的 LSTM 也一样——一开始就半关着的门控捷径，表现和 v2 的常数缩放如出一辙。随着 $b_f$ 增大、$f \to 1$，细胞状态变成一条沿时间的恒等通路，梯度传回第 1 步时仍保持相当的大小。这和 v2 表 1 是同一个道理，只是换了一种网络结构：*让捷径保持接近恒等映射*。
 
 同样的结构贯穿了当今深度学习的很多地方。最初的 Transformer（Vaswani 等 2017）计算的是 $\mathrm{LayerNorm}(x + \mathrm{Sublayer}(x))$——归一化放在相加*之后*，相当于 v2 的设计 (b)；后来的模型普遍改用"pre-LN"形式 $x + \mathrm{Sublayer}(\mathrm{LayerNorm}(x))$，这正是 v2 完全预激活的思路：把归一化放进分支，让相加这条通路保持干净。
 
 ## 小结
 
 - 跨度：在相同深度（38 层）下，跨度 1–4 的参数量完全相同；v1 §3.2 没有观察到单层残差（$y = W_1 x + x$）有什么优势。短时间训练噪声大，下结论前要多换随机种子。
-- 门控还是恒等映射：Highway 网络参数更多，也能表示恒等映射，但 v2 Table 1 中，ResNet-110 上的互斥门控误差为 8.70 / 9.81% 或训练失败，而恒等映射为 6.61%。
+- 门控还是恒等映射：Highway 网络参数更多，也能表示恒等映射，但 v2 表 1 中，ResNet-110 上的互斥门控误差为 8.70 / 9.81% 或训练失败，而恒等映射为 6.61%。
 - 沿时间方向：LSTM 的细胞状态 $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ 是一条带门控的捷径；它的干净通路传递的是 $\prod f_t$，正如 v2 中缩放后的捷径传递的是 $\prod \lambda_i$。把遗忘门初始化为接近 1，相当于 v2 中把门初始化为接近恒等映射。
 """,
     ),
@@ -291,7 +291,7 @@ models, is v2's full pre-activation idea: normalize inside the branch, keep the 
 
 1. 用随机种子 0、1、2 重做第 1 节（`lockstep(SPANS, seed=s)`），画出每种跨度最终测试误差的均值和波动范围。有没有哪个差距比波动还大？
 2. 跨度不仅改变捷径的*位置*，也改变捷径的*数量*。设计一个更公平的对比：固定捷径数量，改为让深度变化（例如每个阶段 3 个单元：跨度 1、2、3、4 分别对应深度 11、20、29、38）。它测量的是第 1 节没有测到的什么东西？
-3. 把 highway20 的门偏置分别设为 0 和 −6（`"highway20:gate_bias=-6"`），与 resnet20 一起同步训练这三个门控网络。把你看到的现象和 v2 Table 1 联系起来。
+3. 把 highway20 的门偏置分别设为 0 和 −6（`"highway20:gate_bias=-6"`），与 resnet20 一起同步训练这三个门控网络。把你看到的现象和 v2 表 1 联系起来。
 4. 在第 3 节中，把 LSTM 换成*纯*加法递推 $c_t = c_{t-1} + \tanh(W c_{t-1} + U x_t)$（不带门）。梯度还能传回第 1 步吗？前向信号可能出什么问题，而遗忘门恰好能防止它？
 """,
     ),
@@ -315,7 +315,7 @@ models, is v2's full pre-activation idea: normalize inside the branch, keep the 
         zh=r"""
 1. 先建 `final = {e: [] for e in SPANS}`；对每个随机种子运行 `ev = lockstep(SPANS, seed=s)`，对每个模型把 `curves(ev, "test_error")[e][1][-1]` 追加进去；最后用 `np.mean`/`np.std`。预期波动和差距一样大：即使在完整的 CIFAR-10 上，随机种子带来的波动也和相邻深度之间的差距相当。
 2. `lockstep(("resnet11:span=1", "resnet20", "resnet29:span=3", "resnet38:span=4"))`：每个阶段都是 3 个单元，共 9 个。这个对比问的是：在通路结构固定（$2^9$ 条通路）时，更深的分支有没有帮助。它会改变参数量，所以也要把参数量报告出来。
-3. `lockstep(("resnet20", "highway20:gate_bias=0", "highway20", "highway20:gate_bias=-6"))`。初始化时接近恒等映射的门（$b_g = -6$，$1 - g \approx 1$）应当最像 resnet20，这和 v2 Table 1 一致：$b_g = -6$ 给出了门控变体中最好的结果。
+3. `lockstep(("resnet20", "highway20:gate_bias=0", "highway20", "highway20:gate_bias=-6"))`。初始化时接近恒等映射的门（$b_g = -6$，$1 - g \approx 1$）应当最像 resnet20，这和 v2 表 1 一致：$b_g = -6$ 给出了门控变体中最好的结果。
 4. 先建 `W, U = nn.Linear(HIDDEN, HIDDEN), nn.Linear(HIDDEN, HIDDEN)`，再定义 `def additive(x, c): c = torch.zeros(B, HIDDEN) if c is None else c; c = c + torch.tanh(W(c) + U(x)); return c, c`，并加入 `runs["additive"] = additive`。雅可比矩阵是 $I + \mathrm{diag}(1 - \tanh^2)\,W$，那个"1"还在，梯度不会消失——但没有任何东西约束 $c_t$：它会随 $t$ 漂移、增长，梯度也可能跟着变大。遗忘门让细胞状态可以"清零重来"，代价是干净通路上多了 $\prod f_t < 1$。
 """,
     ),
