@@ -12,10 +12,13 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from .gap import WINDOW, smoothed
+
 # Okabe & Ito (2008), colour-blind safe; black is left out (it reads as "axis").
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
 FONT_SIZE = 18  # px; readable from the back of a classroom
 LINE_WIDTH = 4
+CHANCE = 90.0  # % error of a 10-way guess
 
 
 # -- tables -------------------------------------------------------------------------------
@@ -25,9 +28,10 @@ def metrics_frame(events: list[dict], run_id: str = "", seed: int = 0) -> pd.Dat
              "epoch": e.get("epoch", math.nan), "lr": e.get("lr", math.nan),
              "train_loss": e.get("train_loss", math.nan),
              "train_error": 100 * e.get("train_error", math.nan),
-             "test_error": 100 * e["test_error"] if e.get("test_error") is not None else math.nan}
+             "test_error": 100 * e["test_error"] if e.get("test_error") is not None else math.nan,
+             "time": e.get("time", math.nan)}  # unix seconds, stamped by the run store
             for e in events if e.get("kind", "metrics") == "metrics" and "model" in e]
-    columns = ["run_id", "seed", "model", "step", "epoch", "lr", "train_loss", "train_error", "test_error"]
+    columns = ["run_id", "seed", "model", "step", "epoch", "lr", "train_loss", "train_error", "test_error", "time"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -82,15 +86,41 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int 
     return fig
 
 
+def error_range(values) -> list[float]:
+    """A y range for errors (%) that never magnifies noise: up to 100, down to 50 or lower.
+
+    One point at 91.8 % gets 50–100, not 91.75–91.85; curves reaching 23 % get 10–100.
+    The chance line (90 %) is always inside.
+    """
+    values = [v for v in values if v == v]  # drop NaN
+    low = min(values, default=100.0)
+    return [max(0.0, min(50.0, 10 * math.floor((low - 5) / 10))), 100.0]
+
+
+def _chance_line(fig: go.Figure, text: str) -> None:
+    fig.add_hline(y=CHANCE, line={"color": "#777", "width": 2, "dash": "dot"},
+                  annotation={"text": text, "font": {"size": FONT_SIZE - 4, "color": "#555"}},
+                  annotation_position="top left")
+
+
 # -- figures ------------------------------------------------------------------------------
 def error_figure(bands: pd.DataFrame, title: str, x_title: str = "step", y_title: str = "error (%)",
-                 models: list[str] | None = None, labels: dict[str, str] | None = None) -> go.Figure:
-    """Mean curve per model with a shaded mean ± std band where several seeds were run."""
+                 models: list[str] | None = None, labels: dict[str, str] | None = None,
+                 smooth: int = 1, chance: str | None = "chance (90 %)", empty_note: str | None = None,
+                 x_max: float | None = None) -> go.Figure:
+    """Mean curve per model with a shaded mean ± std band where several seeds were run.
+
+    smooth > 1: the curve (and band) is a trailing moving average over that many logged points,
+    with the raw points drawn faint behind it. chance: the label of a reference line at 90 %
+    (None: no line). empty_note: drawn in the middle when there is no point yet. x_max: the
+    run's last step, so the x axis does not rescale at every new point.
+    """
     models = models or list(dict.fromkeys(bands["model"]))
     labels = labels or {}
     fig = go.Figure()
+    drawn = smoothed(bands, smooth) if smooth > 1 and not bands.empty else bands
     for model in models:
-        d = bands[bands["model"] == model]
+        raw, d = bands[bands["model"] == model], drawn[drawn["model"] == model]
         if d.empty:
             continue
         style = model_style(model, models)
@@ -100,15 +130,30 @@ def error_figure(bands: pd.DataFrame, title: str, x_title: str = "step", y_title
                 x=list(d["step"]) + list(d["step"])[::-1], y=list(d["hi"]) + list(d["lo"])[::-1],
                 mode="lines", fill="toself", fillcolor=_rgba(style["color"], 0.18), line={"width": 0},
                 hoverinfo="skip", showlegend=False, name=f"{name} ± std"))
+        if smooth > 1:  # the logged windows themselves, faint: the smoothing hides nothing
+            fig.add_trace(go.Scatter(x=raw["step"], y=raw["mean"], mode="markers", showlegend=False,
+                                     marker={"color": _rgba(style["color"], 0.35), "size": 7},
+                                     name=f"{name} (raw)", hovertemplate="%{y:.1f}<extra></extra>"))
         seeds = int(d["n"].max())
         fig.add_trace(go.Scatter(x=d["step"], y=d["mean"], mode="lines+markers" if len(d) < 3 else "lines",
-                                 line=style, name=name + (f" (mean of {seeds} seeds)" if seeds > 1 else "")))
-    return _layout(fig, title, x_title, y_title)
+                                 line=style, name=name + (f" (mean of {seeds} seeds)" if seeds > 1 else ""),
+                                 hovertemplate="%{y:.1f}<extra></extra>"))
+    fig = _layout(fig, title, x_title, y_title)
+    fig.update_yaxes(range=error_range(list(bands["lo"]) + list(bands["mean"])) if not bands.empty else [50, 100])
+    if x_max:
+        fig.update_xaxes(range=[0, x_max * 1.02])
+    if chance:
+        _chance_line(fig, chance)
+    if empty_note and bands.empty:
+        fig.add_annotation(text=empty_note, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+                           font={"size": FONT_SIZE, "color": "#444"})
+        fig.update_xaxes(range=[0, x_max or 1])
+    return fig
 
 
 def replay_figure(df: pd.DataFrame, metric: str, title: str, x_title: str = "step",
                   y_title: str = "error (%)", frames: int = 30, labels: dict[str, str] | None = None,
-                  play: str = "▶", pause: str = "❚❚") -> go.Figure:
+                  play: str = "▶", pause: str = "❚❚", chance: str | None = "chance (90 %)") -> go.Figure:
     """The recorded curves drawn over time in the browser (plotly frames), no server loop."""
     bands = seed_bands(df, metric)
     models = list(dict.fromkeys(df["model"]))  # the run's own order, as in the live charts
@@ -131,7 +176,9 @@ def replay_figure(df: pd.DataFrame, metric: str, title: str, x_title: str = "ste
     # Drawn whole at first; ▶ replays it from the first step.
     fig = go.Figure(data=traces(cuts[-1]), frames=[go.Frame(data=traces(c), name=str(c)) for c in cuts])
     fig.update_xaxes(range=[0, steps[-1] * 1.02])
-    fig.update_yaxes(range=[0, max(5.0, float(bands["mean"].max()) * 1.05)])
+    fig.update_yaxes(range=error_range(bands["mean"]))
+    if chance:
+        _chance_line(fig, chance)
     fig.update_layout(updatemenus=[{
         "type": "buttons", "direction": "left", "showactive": False, "x": 1.0, "y": 1.16, "xanchor": "right",
         "yanchor": "bottom", "pad": {"r": 4, "t": 0},
@@ -153,15 +200,37 @@ def probe_series(events: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
+FLOOR = 1e-30  # gradient norms below this are drawn as this (a collapsed net reaches ~1e-30)
+COLLAPSED = 1e-20  # a unit whose gradient norm is below this gets no learning signal at all
+
+
+def log_norms(records: list[dict]) -> list[list[float]]:
+    """(units, probe steps) of log10 ‖∂E/∂x‖ per unit, floored at FLOOR."""
+    units = records[-1]["units"] if records else []
+    return [[math.log10(max(r["unit_output_grad_norm"][i], FLOOR)) for r in records] for i in range(len(units))]
+
+
+def heatmap_range(series: dict[str, list[dict]]) -> tuple[float, float] | None:
+    """One colour range (log10) over every net's heatmap, so equal colours mean equal norms across nets."""
+    values = [v for records in series.values() for row in log_norms(records) for v in row]
+    return (min(values), max(values)) if values else None
+
+
+def collapsed(records: list[dict]) -> bool:
+    """At the latest probe, has the gradient at the first unit fallen below COLLAPSED (no signal reaches it)?"""
+    return bool(records) and min(records[-1]["unit_output_grad_norm"][:1] or [1.0]) < COLLAPSED
+
+
 def gradient_heatmap(records: list[dict], title: str, x_title: str = "step", y_title: str = "unit (depth)",
-                     value_title: str = "log₁₀ ‖∂E/∂x‖") -> go.Figure:
-    """Depth × step heatmap of log10 of each unit's output-gradient norm."""
+                     value_title: str = "log₁₀ ‖∂E/∂x‖", zrange: tuple[float, float] | None = None) -> go.Figure:
+    """Depth × step heatmap of log10 of each unit's output-gradient norm; zrange: a colour range shared by nets."""
     fig = go.Figure()
     if records:
         units = records[-1]["units"]
-        z = [[math.log10(max(r["unit_output_grad_norm"][i], 1e-30)) for r in records] for i in range(len(units))]
+        z = log_norms(records)
+        shared = {"zmin": zrange[0], "zmax": zrange[1]} if zrange else {}
         fig.add_trace(go.Heatmap(z=z, x=[r["step"] for r in records], y=list(range(1, len(units) + 1)),
-                                 colorscale="Viridis",
+                                 colorscale="Viridis", **shared,
                                  colorbar={"title": {"text": value_title, "side": "right"}, "thickness": 14},
                                  hovertemplate="step %{x}<br>unit %{y}<br>%{z:.2f}<extra></extra>"))
     fig = _layout(fig, title, x_title, y_title, height=420)
@@ -188,8 +257,12 @@ def depth_profile_figure(latest: dict[str, dict], key: str, title: str, x_title:
     return fig
 
 
-def model_label(entry: str) -> str:
-    """'resnet56:shortcut=B,design=full_preact' -> 'ResNet-56 (B, full_preact)'; 'plain20' -> 'plain-20'."""
+def model_label(entry: str, words: dict[str, str] | None = None) -> str:
+    """'resnet56:shortcut=B,design=full_preact' -> 'ResNet-56 (option B, full_preact)'; 'plain20' -> 'plain-20'.
+
+    words translates each part in brackets by its English text ('no BN', 'option B', 'full_preact').
+    """
+    words = words or {}
     name, _, opts = entry.partition(":")
     for prefix, shown in (("preact_resnet", "PreAct-ResNet-"), ("resnet", "ResNet-"), ("plain", "plain-"),
                           ("highway", "Highway-")):
@@ -201,4 +274,5 @@ def model_label(entry: str) -> str:
         key, _, value = item.partition("=")
         extras.append({"batchnorm": "no BN" if value.lower() == "false" else "BN",
                        "shortcut": f"option {value}"}.get(key, value if key == "design" else f"{key}={value}"))
+    extras = [words.get(e, e) for e in extras]
     return name + (f" ({', '.join(extras)})" if extras else "")
