@@ -104,7 +104,9 @@ def test_stop_saves_and_resume_continues_exactly(tiny_data, tiny_config, tmp_pat
 def test_checkpoint_records_config_seed_and_provenance(tiny_data, tiny_config, tmp_path):
     list(Trainer(tiny_config, data=tiny_data, run_dir=tmp_path).run())
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
-    assert RunConfig.from_dict(state["config"]) == tiny_config
+    saved = RunConfig.from_dict(state["config"])
+    assert saved.precision in ("fp32", "bf16")  # "auto" resolved: the run records what it used
+    assert saved == dataclasses.replace(tiny_config, precision=saved.precision)
     assert state["seed"] == 0 and state["step"] == 12
     assert state["provenance"]["torch"] == torch.__version__
     assert set(state["members"]) == {"plain8", "resnet8"}
@@ -172,3 +174,83 @@ def test_model_entries_carry_options(tiny_data, tiny_config):
     trainer = Trainer(cfg, data=tiny_data)
     assert trainer.members[0].module.stage2[0].shortcut.__class__.__name__ == "Projection"
     assert trainer.members[1].module.head_bn is not None
+
+
+def test_paper_preset_warms_up_each_net_by_its_paper():
+    """v1 §4.2: lr 0.01 until training error < 80 %, for ResNet-110 (and deeper); v2 appendix:
+    lr 0.01 for the first 400 iterations "for all CIFAR experiments", at every depth."""
+    paper = preset("paper", models=("resnet20",))
+    assert (paper.warmup_rule, paper.warmup_steps, paper.warmup_lr) == ("by_paper", 400, 0.01)
+    assert paper.warmup_for("resnet20") is None and paper.warmup_for("plain56") is None
+    assert paper.warmup_for("resnet110") == "v1" and paper.warmup_for("resnet1202") == "v1"
+    for v2_net in ("preact_resnet110", "preact_resnet164", "resnet20:design=full_preact",
+                   "resnet20:design=relu_preact", "resnet110:variant=exclusive_gate,gate_bias=-6"):
+        assert paper.warmup_for(v2_net) == "v2", v2_net
+    assert RunConfig().warmup_rule == "v1"  # other presets keep their own (capped) v1 rule
+    with pytest.raises(ValueError, match="warmup_rule"):
+        preset("paper", warmup_rule="v3")
+
+
+def test_v2_warm_up_is_a_fixed_number_of_iterations(tiny_data, tiny_config):
+    cfg = dataclasses.replace(tiny_config, models=("resnet8", "resnet8:design=full_preact"), milestones=(),
+                              log_every=2, warmup_lr=0.01, warmup_until=0.0, warmup_min_depth=0,
+                              warmup_rule="by_paper", warmup_steps=5)
+    trainer = Trainer(cfg, data=tiny_data)
+    preact = next(m for m in trainer.members if m.name.endswith("full_preact"))
+    assert [trainer.lr(preact, s) for s in (1, 5, 6, 12)] == [0.01, 0.01, 0.1, 0.1]
+    lrs = {}
+    for e in _metrics(trainer.run()):
+        lrs.setdefault(e.model, []).append(e.lr)
+    assert lrs["resnet8:design=full_preact"] == [0.01, 0.01, 0.1, 0.1, 0.1, 0.1]  # steps 2, 4, 6, ...
+    assert lrs["resnet8"] == [0.01] * 6  # v1 rule: error never < 0, so it stays warm
+
+
+def test_paper_preset_trains_in_fp32_and_every_run_records_its_precision(tiny_data, tiny_config):
+    assert preset("paper").precision == "fp32" and RunConfig().precision == "auto"
+    wide = dataclasses.replace(tiny_config, widths=(16, 16, 16))
+    trainer = Trainer(dataclasses.replace(wide, precision="fp32"), data=tiny_data)
+    assert not any(m.bf16 for m in trainer.members) and trainer.config.precision == "fp32"
+    auto = Trainer(wide, data=tiny_data)  # "auto": the run says what it chose
+    from resnet_edu.training import fastpath
+    assert auto.config.precision == ("bf16" if fastpath.cpu_has_bf16_units() else "fp32")
+    assert all(m.bf16 == (auto.config.precision == "bf16") for m in auto.members)
+
+
+def test_explicit_bf16_without_bf16_hardware_is_a_clear_error(tiny_data, tiny_config, monkeypatch):
+    from resnet_edu.training import fastpath
+    monkeypatch.setattr(fastpath, "cpu_has_bf16_units", lambda: False)
+    with pytest.raises(ValueError, match="bf16 needs CUDA or a CPU with bf16 units"):
+        Trainer(dataclasses.replace(tiny_config, precision="bf16"), data=tiny_data)
+    with pytest.raises(ValueError, match="precision"):
+        Trainer(dataclasses.replace(tiny_config, precision="half"), data=tiny_data)
+
+
+def test_evaluation_is_fp32_with_fast_on_and_off(tiny_data, tiny_config):
+    """bf16 flips test predictions: evaluation never autocasts, so a fixed model predicts the same."""
+    from resnet_edu.training import fastpath
+    cfg = dataclasses.replace(tiny_config, models=("resnet8",), widths=(16, 16, 16))
+    if fastpath.cpu_has_bf16_units():
+        cfg = dataclasses.replace(cfg, precision="bf16")  # trains in bf16: evaluation still must not
+    fast, slow = Trainer(cfg, data=tiny_data), Trainer(dataclasses.replace(cfg, fast=False, precision="fp32"),
+                                                       data=tiny_data)
+    torch.manual_seed(3)
+    state = {k: v + 0.01 * torch.randn_like(v) if v.is_floating_point() else v
+             for k, v in fast.members[0].module.state_dict().items()}  # a fixed, non-trivial model
+    seen = {}
+    for name, t in (("fast", fast), ("slow", slow)):
+        m = t.members[0]
+        m.module.load_state_dict(state)
+        original = m.model.forward
+
+        def spy(x, name=name, original=original):
+            assert not torch.is_autocast_enabled("cpu")
+            out = original(x)
+            seen.setdefault(name, []).append(out.detach())
+            return out
+        m.model.forward = spy
+        t.evaluate(m)
+    a, b = torch.cat(seen["fast"]), torch.cat(seen["slow"])
+    assert a.dtype == b.dtype == torch.float32
+    assert torch.equal(a.argmax(1), b.argmax(1))  # identical predictions
+    assert torch.allclose(a, b, atol=1e-4)  # channels_last vs NCHW: only fp32 rounding apart
+    assert fast.evaluate(fast.members[0]) == slow.evaluate(slow.members[0])

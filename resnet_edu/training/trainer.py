@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import checkpoint, fastpath
-from .config import RunConfig, model_spec
+from .config import RunConfig, model_spec, resolve_precision
 from ..data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
 from .device import pick_device, synchronize
 from .events import Metrics, Status
@@ -37,14 +37,15 @@ class Member:
     model: nn.Module  # the module to call (maybe compiled)
     module: nn.Module  # the underlying nn.Module, for state dicts and probes
     optimizer: torch.optim.Optimizer
-    warmup: bool  # still at warmup_lr (v1 §4.2: until training error < 80%)
+    warmup: bool  # still at warmup_lr (v1 §4.2: until training error < 80%; v2: 400 iterations)
     depth: int
     status: str = "running"
     loss_sum: torch.Tensor = None  # on the device, summed since the last log
     err_sum: torch.Tensor = None
     probe: Probe | None = None
     last_logged: int = 0  # the step of the last Metrics event
-    bf16: bool = False  # bf16 autocast for this model (fastpath.uses_bf16)
+    bf16: bool = False  # bf16 autocast for this model's training steps (config.precision)
+    warmup_rule: str | None = None  # "v1", "v2" or None: RunConfig.warmup_for
 
 
 class Trainer:
@@ -53,6 +54,7 @@ class Trainer:
     def __init__(self, config: RunConfig, *, run_dir: str | Path | None = None,
                  data: tuple[Split, Split] | None = None, resume: bool = False):
         config.validate()
+        config = resolve_precision(config)  # "auto" -> what this machine trains in; the checkpoint records it
         self.config, self.run_dir = config, Path(run_dir) if run_dir else None
         self.device = pick_device(config.device)
         self._stop = threading.Event()
@@ -88,11 +90,11 @@ class Trainer:
                 if config.compile else module
             opt = fastpath.make_optimizer(module, config.lr, config.momentum, config.weight_decay,
                                           self.device, config.fast)
-            warm = config.warmup_lr is not None and spec.depth >= config.warmup_min_depth
-            self.members.append(Member(name, compiled, module, opt, warm, spec.depth,
+            rule = config.warmup_for(name)
+            self.members.append(Member(name, compiled, module, opt, rule is not None, spec.depth,
                                        loss_sum=torch.zeros((), device=self.device),
                                        err_sum=torch.zeros((), device=self.device),
-                                       bf16=fastpath.uses_bf16(self.device, config.fast, module)))
+                                       bf16=config.precision == "bf16", warmup_rule=rule))
         self.step = 0
         self._epoch_perm: tuple[int, torch.Tensor] | None = None
         self._gen = torch.Generator(device=self.device)
@@ -130,7 +132,8 @@ class Trainer:
     def lr(self, member: Member, step: int) -> float:
         """v1 §4.2: 0.1, ÷10 at each milestone; warm-up models start at warmup_lr."""
         cfg = self.config
-        base = cfg.warmup_lr if member.warmup else cfg.lr
+        warm = member.warmup if member.warmup_rule != "v2" else step <= cfg.warmup_steps  # v2: fixed length
+        base = cfg.warmup_lr if warm else cfg.lr
         return base * 0.1 ** sum(step > m for m in cfg.milestones)
 
     # -- the loop ---------------------------------------------------------------------------
@@ -225,7 +228,9 @@ class Trainer:
             yield Status(m.name, step, "diverged",
                          f"{m.name}: the loss became {loss} at step {step}; this model stops, the others go on")
             return
-        if m.warmup and (err < cfg.warmup_until or (cfg.warmup_max_steps and step >= cfg.warmup_max_steps)):
+        if m.warmup and m.warmup_rule == "v2":
+            m.warmup = step < cfg.warmup_steps  # v2 appendix: lr 0.01 for the first 400 iterations
+        elif m.warmup and (err < cfg.warmup_until or (cfg.warmup_max_steps and step >= cfg.warmup_max_steps)):
             # v1 §4.2: back to lr 0.1 once training error is below 80% ("about 400 iterations");
             # a short preset caps the warm-up so a hard dataset cannot keep it at 0.01 for good.
             m.warmup = False
@@ -236,13 +241,16 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, m: Member, batch_size: int = 1000) -> float:
-        """Test error (fraction) in eval mode (BN uses its running statistics)."""
+        """Test error (fraction) in eval mode (BN uses its running statistics), always in fp32.
+
+        No autocast here, whatever the training precision: bf16 flips test predictions (the
+        peer's ResNet-56 on 1,017 real test images: 92.92 % in bf16, 92.72 % in fp32).
+        """
         m.module.eval()
         wrong = torch.zeros((), device=self.device)
-        with fastpath.autocast(self.device, m.bf16):
-            for i in range(0, len(self.test_y), batch_size):
-                logits = m.model(self.test_x[i:i + batch_size])
-                wrong += (logits.argmax(dim=1) != self.test_y[i:i + batch_size]).sum()
+        for i in range(0, len(self.test_y), batch_size):
+            logits = m.model(self.test_x[i:i + batch_size])  # (B, 10) fp32
+            wrong += (logits.argmax(dim=1) != self.test_y[i:i + batch_size]).sum()
         m.module.train()
         return wrong.item() / len(self.test_y)
 
