@@ -90,12 +90,13 @@ print(inspect.getsource(ResidualUnit.forward))
 """),
     md(
         en=r"""
-## 2. Why scaling the shortcut hurts: $\lambda^L$ (v2 §3, Eqs. 6–7)
+## 2. Why scaling the shortcut hurts: $\lambda^L$ (v2 §3, Eq. 8)
 
 Replace the identity by $h(x_l) = \lambda_l x_l$ and keep $f$ the identity. Unrolling as in Eq. 4:
 
-$$x_L = \Big(\prod_{i=l}^{L-1}\lambda_i\Big)\, x_l + \sum_{i=l}^{L-1} \hat F(x_i), \qquad
-\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\Big(\prod_{i=l}^{L-1}\lambda_i + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\hat F(x_i)\Big)$$
+$$x_L = \Big(\prod_{i=l}^{L-1}\lambda_i\Big)\, x_l + \sum_{i=l}^{L-1} \hat F(x_i),$$
+
+$$\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\Big(\prod_{i=l}^{L-1}\lambda_i + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\hat F(x_i)\Big) \qquad \text{(v2 Eq. 8)}$$
 
 ($\hat F$ absorbs the scalars into the residual functions.) The clean "1" of Eq. 5 becomes a
 product. With $\lambda = 0.5$ and the 54 units of ResNet-110, it is $0.5^{54} \approx 5.6\times10^{-17}$:
@@ -107,12 +108,13 @@ Measure it: for one batch at initialization, `signal_at_init` returns $\|x_l\|$ 
 at every position $l$ (0 = input of the first unit, $L$ = output of the last).
 """,
         zh=r"""
-## 2. 为什么缩放捷径有害：$\lambda^L$（v2 §3，式 6–7）
+## 2. 为什么缩放捷径有害：$\lambda^L$（v2 §3，式 8）
 
 把恒等映射换成 $h(x_l) = \lambda_l x_l$，$f$ 仍取恒等映射。像 式 4 那样展开：
 
-$$x_L = \Big(\prod_{i=l}^{L-1}\lambda_i\Big)\, x_l + \sum_{i=l}^{L-1} \hat F(x_i), \qquad
-\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\Big(\prod_{i=l}^{L-1}\lambda_i + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\hat F(x_i)\Big)$$
+$$x_L = \Big(\prod_{i=l}^{L-1}\lambda_i\Big)\, x_l + \sum_{i=l}^{L-1} \hat F(x_i),$$
+
+$$\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}\Big(\prod_{i=l}^{L-1}\lambda_i + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\hat F(x_i)\Big) \qquad \text{(v2 Eq. 8)}$$
 
 （$\hat F$ 把那些常数系数吸收进了残差函数。）式 5 里干净的"1"变成了一个连乘积。取 $\lambda = 0.5$，ResNet-110 有 54 个单元，这个乘积就是 $0.5^{54} \approx 5.6\times10^{-17}$：捷径实际上什么也传不过去，梯度只能穿过各个权重层——又回到了普通网络的处境。若 $\lambda > 1$，则会变成梯度爆炸。门控 $1 - g(x)$、1×1 卷积、dropout 对捷径来说都是*乘性*操作，v2 认为它们以同样的方式阻碍了信号传播。
 
@@ -140,15 +142,15 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 for label, p in profiles.items():
     style = "k--" if label.startswith("plain") else "-"
     axes[0].semilogy(p.backward_norm, style, label=label)
-axes[0].set_xlabel("position l (input side → output side)")
+axes[0].set_xlabel(T("position l (input side → output side)"))
 axes[0].set_ylabel("‖∂E/∂x_l‖")
-axes[0].set_title(f"Gradient along depth at initialization, {DEPTH} layers")
+axes[0].set_title(T("Gradient along depth at initialization") + f", {DEPTH}")
 axes[0].legend(fontsize=7)
 labels = list(profiles)
 ratios = [profiles[k].gradient_ratio for k in labels]
 axes[1].barh(labels, np.log10(ratios), color=["grey" if k.startswith("plain") else "C0" for k in labels])
 axes[1].set_xlabel("log10 ( ‖∂E/∂x_0‖ / ‖∂E/∂x_L‖ )")
-axes[1].set_title("how far the gradient's size drifts over the whole depth")
+axes[1].set_title(T("how far the gradient's size drifts over the whole depth"))
 axes[1].invert_yaxis()
 plt.tight_layout()
 plt.show()
@@ -183,13 +185,73 @@ representational ability.
     ),
     md(
         en=r"""
-## 3. Where BN and ReLU go: the five designs (v2 Fig. 4)
+## 3. Training them: which shortcut fits the training set best?
+
+Initialization is only the start. v2 Fig. 3 plots training curves (training loss and test error)
+of the shortcut variants on ResNet-110, and v2 §3.2 sums them up: the gating and 1×1 conv
+shortcuts have *higher training error* than the identity. Do a small version of that: four
+shortcuts on the same 32-layer net, trained in lockstep on the same batches for a few hundred steps
+(the `quick` preset, narrow widths). In full mode this takes several minutes on a laptop CPU (see
+lessons/README.md for what we measured); smoke mode trains a tiny net for six steps.
+""",
+        zh=r"""
+## 3. 训练起来：哪种捷径最能拟合训练集？
+
+初始化只是起点。v2 图 3 画出了 ResNet-110 上各种捷径变体的训练曲线（训练损失和测试误差），v2 §3.2 总结说：门控和 1×1 卷积捷径的*训练误差*都比恒等捷径高。这里做一个缩小版：同一个 32 层网络配上四种捷径，在完全相同的批次上同步训练几百步（`quick` 预设，较窄的宽度）。完整模式下，这在笔记本电脑的 CPU 上要几分钟（实测时间见 lessons/README.zh.md）；smoke 模式只把一个极小的网络训练 6 步。
+""",
+    ),
+    code(r"""
+from resnet_edu.training.config import preset
+from resnet_edu.training.notebook import curves, lesson_data, train
+
+DATASET, data = lesson_data(n_train=pick(full=5_000, smoke=256), n_test=pick(full=1_000, smoke=64))
+TRAIN_DEPTH = pick(full=32, smoke=8)
+shortcuts = {  # label -> model entry
+    "identity": f"resnet{TRAIN_DEPTH}",
+    "scaling λ=0.5": f"resnet{TRAIN_DEPTH}:variant=scaling",
+    "exclusive gate, b_g=0": f"resnet{TRAIN_DEPTH}:variant=exclusive_gate",
+    "1×1 conv shortcut": f"resnet{TRAIN_DEPTH}:variant=conv1x1",
+}
+run = preset("quick", dataset=DATASET, models=tuple(shortcuts.values()), widths=WIDTHS,
+             steps=pick(full=300, smoke=6), milestones=pick(full=(240,), smoke=(4,)),
+             batch_size=pick(full=64, smoke=16), log_every=pick(full=10, smoke=2),
+             eval_every=pick(full=300, smoke=6), seed=0)
+train_error = curves(train(run, data=data), "train_error")
+
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for label, entry in shortcuts.items():
+    steps, errors = train_error.get(entry, ([], []))
+    ax.plot(steps, 100 * np.asarray(errors), label=label)
+    if errors:
+        print(f"{label:>22}: training error over the last 5 logs {100 * np.mean(errors[-5:]):5.1f} %"
+              f" (step {steps[-1]})")
+ax.set(xlabel=T("step"), ylabel=T("training error (%)"), title=T("Shortcut variants in training"))
+ax.legend(fontsize=8)
+plt.show()
+"""),
+    md(
+        en=r"""
+**What it means.** Read the order of the curves near the end, and the printed numbers. With one
+seed and a few hundred steps on a narrow net, expect noise; the question is whether the
+multiplicative shortcuts start *behind* the identity. v2's claim (§3.2) is about optimization:
+shortcut-only gating and the 1×1 conv shortcut "cover the solution space of identity shortcuts"
+(they could learn to be the identity), yet their training error is *higher*, so the problem is
+finding the solution, not representing it. A curve that
+stops early means that net diverged (the trainer says so above the plot).
+""",
+        zh=r"""
+**这说明了什么？** 看各条曲线在末尾的先后顺序，以及打印出来的数字。只用一个随机种子、在窄网络上训练几百步，噪声是免不了的；要问的是：乘性的捷径是否一开始就*落后*于恒等捷径。v2 的论点（§3.2）关乎优化：仅捷径门控和 1×1 卷积捷径的解空间"涵盖了恒等捷径的解空间"（它们可以学成恒等映射），可它们的训练误差却*更高*，所以问题出在找到这个解，而不在于能否表示它。如果某条曲线提前中断，说明那个网络发散了（训练器会在图上方打印出来）。
+""",
+    ),
+    md(
+        en=r"""
+## 4. Where BN and ReLU go: the five designs (v2 Fig. 4)
 
 Here is how the package lays out each weight layer for the five designs; the addition and what
 follows it ($f$) are in `ResidualUnit.__init__`: ReLU for (a), BN + ReLU for (b), nothing for (c)–(e).
 """,
         zh=r"""
-## 3. BN 和 ReLU 放在哪里：五种单元设计（v2 图 4）
+## 4. BN 和 ReLU 放在哪里：五种单元设计（v2 图 4）
 
 下面是本项目为五种设计排布每个权重层的代码；相加以及相加之后的操作 $f$ 在 `ResidualUnit.__init__` 里：(a) 是 ReLU，(b) 是 BN + ReLU，(c)–(e) 什么都没有。
 """,
@@ -213,6 +275,15 @@ Read the designs against Eq. 4–5:
   $f$ is the identity and the shortcut path is perfectly clean, so Eq. 4–5 hold exactly. With BN
   first (e), every weight layer also sees a normalized input.
 
+Where does "pre-activation" come from? v2 §4.1 (Fig. 5) looks at the activation $f$ after the
+addition and notices it acts on *two* paths: the shortcut to the next unit and the next unit's
+branch. Make it **asymmetric**: let $f$ act only on the branch of the next unit,
+$x_{l+1} = x_l + F(\hat f(x_l), W_l)$, and leave the shortcut alone. Nothing changes inside the
+network except that each activation now sits at the *start* of the following branch: an
+asymmetric after-addition activation is the same net as a stack of pre-activation units (only
+the very first and last units need their own activation). So pre-activation is not a new trick,
+it is the original unit with its activation moved off the shortcut.
+
 Measure the five designs the same way as the variants:
 """,
         zh=r"""
@@ -221,6 +292,8 @@ Measure the five designs the same way as the variants:
 - **(b) BN 放在相加之后**，等于把 BN 放到了捷径通路上：本该原样通过的信号在每个单元都被重新归一化。表 2 中它最差（8.17）。
 - **(c) ReLU 放在相加之前**，使得 $F \ge 0$，信号沿深度只能增大；而残差函数本应既能取正值也能取负值（v2 §4.1）。结果 7.84。
 - **(d)、(e) 预激活**：把激活函数移*进*分支，放到卷积之前。这样 $f$ 就是恒等映射，捷径通路完全干净，式 4–5 严格成立。(e) 把 BN 放在最前面，每个权重层的输入也都是归一化过的。
+
+"预激活"是怎么来的？v2 §4.1（图 5）注意到，相加之后的激活 $f$ 同时作用在*两条*通路上：通往下一个单元的捷径，以及下一个单元的分支。让它变成**非对称**的：$f$ 只作用于下一个单元的分支，$x_{l+1} = x_l + F(\hat f(x_l), W_l)$，捷径则不受影响。网络内部别的都不变，只是每个激活函数现在位于下一个分支的*开头*：非对称的相加后激活，与一摞预激活单元是同一个网络（只有第一个和最后一个单元需要单独处理激活）。所以预激活并不是一个新花招，而是把原始单元的激活从捷径上挪开。
 
 用同样的方法测量这五种设计：
 """,
@@ -232,10 +305,10 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 for d, p in design_profiles.items():
     axes[0].semilogy(p.forward_norm, label=d)
     axes[1].semilogy(p.backward_norm, label=d)
-axes[0].set_title("forward: ‖x_l‖ along depth")
-axes[1].set_title("backward: ‖∂E/∂x_l‖ along depth")
+axes[0].set_title(T("forward: ‖x_l‖ along depth"))
+axes[1].set_title(T("backward: ‖∂E/∂x_l‖ along depth"))
 for ax in axes:
-    ax.set_xlabel("position l")
+    ax.set_xlabel(T("position l"))
     ax.legend(fontsize=8)
 plt.tight_layout()
 plt.show()
@@ -247,21 +320,23 @@ for d, p in design_profiles.items():
         en=r"""
 **What it means.** BN after addition (b) stands out in the backward plot: normalizing the shortcut
 path breaks the clean term, and its profile drifts far more than the others. ReLU before addition
-(c) shows up in the *forward* plot: $\|x_l\|$ only grows, the monotone signal v2 warns about. The
+(c) shows up in the *forward* plot: within each stage $\|x_l\|$ only grows, since every unit adds
+a non-negative $F$; it drops only at the two stage transitions, where the shortcut subsamples the
+map to a quarter of its positions. That monotone growth is what v2 warns about. The
 original (a) and the pre-activation designs (d), (e) look alike at initialization at this depth; the
 differences v2 reports for them come from *training*: v2 §4.2 credits full pre-activation with
 easier optimization (most visible at 1001 layers, where the original's ReLU after the addition
 truncates the signal) and with reduced overfitting (BN normalizes the input of every weight layer).
 
-## 4. A thousand layers (v2 §4.2, Table 3)
+## 5. A thousand layers (v2 §4.2, Table 3)
 
 `preact_resnet1001` is v2's ResNet-1001: bottleneck units (1×1, 3×3, 1×1; 3 layers each), 9n + 2 = 1001
 with n = 111, full pre-activation. Count its units and parameters:
 """,
         zh=r"""
-**这说明了什么？** 在反向曲线里，(b) BN 放在相加之后最为突出：对捷径通路做归一化破坏了干净的那一项，它的曲线漂移得远比其他设计厉害。(c) ReLU 放在相加之前则体现在*前向*曲线上：$\|x_l\|$ 只增不减，正是 v2 所担心的单调增长的信号。在这个深度、初始化时，(a) 原始设计与 (d)、(e) 预激活设计看起来差不多；v2 报告的它们之间的差距来自*训练*：v2 §4.2 认为完全预激活一方面让优化更容易（在 1001 层时最明显，原始设计相加之后的 ReLU 会截断信号），另一方面减轻了过拟合（BN 对每个权重层的输入做了归一化）。
+**这说明了什么？** 在反向曲线里，(b) BN 放在相加之后最为突出：对捷径通路做归一化破坏了干净的那一项，它的曲线漂移得远比其他设计厉害。(c) ReLU 放在相加之前则体现在*前向*曲线上：在每个阶段内部 $\|x_l\|$ 只增不减，因为每个单元加上的 $F$ 都非负；只有在两个阶段交界处它才会下降，因为那里的捷径把特征图隔点采样成原来四分之一的位置。这种单调增长正是 v2 所担心的。在这个深度、初始化时，(a) 原始设计与 (d)、(e) 预激活设计看起来差不多；v2 报告的它们之间的差距来自*训练*：v2 §4.2 认为完全预激活一方面让优化更容易（在 1001 层时最明显，原始设计相加之后的 ReLU 会截断信号），另一方面减轻了过拟合（BN 对每个权重层的输入做了归一化）。
 
-## 4. 一千层（v2 §4.2，表 3）
+## 5. 一千层（v2 §4.2，表 3）
 
 `preact_resnet1001` 就是 v2 的 ResNet-1001：瓶颈块（1×1、3×3、1×1，每个 3 层），9n + 2 = 1001，n = 111，完全预激活。数一数它的单元和参数：
 """,
@@ -295,9 +370,9 @@ deep = {label: signal_at_init(entry, widths=pick(full=(16, 32, 64), smoke=WIDTHS
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for label, p in deep.items():
     ax.semilogy(p.backward_norm, label=f"{label}: ratio {p.gradient_ratio:.3g}")
-ax.set_xlabel("position l")
+ax.set_xlabel(T("position l"))
 ax.set_ylabel("‖∂E/∂x_l‖")
-ax.set_title(f"ResNet-{DEEP} at initialization")
+ax.set_title(f"ResNet-{DEEP}, " + T("at initialization"))
 ax.legend()
 plt.show()
 """),
@@ -309,12 +384,35 @@ paper's widths at 1001 layers we measured a first-to-last ratio about 30× large
 pre-activation's. The original unit's ReLU after every addition sits on the main path, 333 times; the
 pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained result of that difference.
 
+## 6. Beyond CIFAR-10: v2's other results
+
+v2 also reports CIFAR-100 and ImageNet (% error; CIFAR: v2 Table 4, with the same "moderate"
+augmentation as CIFAR-10; ImageNet: v2 Table 5, top-1 error of a single 320×320 crop, trained
+with scale augmentation as in v1):
+
+| net | CIFAR-10 | CIFAR-100 | ImageNet top-1 |
+|---|---|---|---|
+| ResNet-164, original unit | 5.93 | 25.16 | |
+| ResNet-164, full pre-activation | 5.46 | 24.33 | |
+| ResNet-1001, original unit | 7.61 | 27.82 | |
+| ResNet-1001, full pre-activation | **4.92** | **22.71** | |
+| ResNet-200, original unit | | | 21.8 |
+| ResNet-200, full pre-activation | | | **20.7** |
+
+The gain grows with depth: small at 164 layers, large at 1001 on CIFAR, and on ImageNet the
+original ResNet-200 is *worse* than the original ResNet-152 (v2 Table 5: 21.3), and with
+pre-activation the deeper net is the better one again.
+
 ## Summary
 
 - v2 Table 1: every multiplicative change to the shortcut — scaling, gating, 1×1 conv, dropout — is
   worse than the identity (6.61). The product $\prod\lambda_i$ replaces Eq. 5's "1".
 - Gates that start near the identity ($b_g = -6$) are the gates that work best — the identity is
   what they do well.
+- In training (v2 Fig. 3, §3.2), gating and 1×1 conv shortcuts reach *higher training error* than
+  the identity although they can represent it: an optimization problem.
+- Pre-activation is the original unit with its after-addition activation made asymmetric, acting
+  only on the next branch (v2 Fig. 5).
 - v2 Table 2: full pre-activation (BN → ReLU → conv inside the branch, nothing after the addition)
   is best: 6.37 / 5.46 on ResNet-110 / 164. BN after the addition is worst; ReLU before the addition
   makes $F \ge 0$.
@@ -326,10 +424,27 @@ pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained
         zh=r"""
 **这说明了什么？** 经过 333 个单元，两条曲线都有漂移（初始化时，训练模式下的 BN 会让任何深层网络的梯度朝输入端变大），但原始单元漂移得更厉害：我们用论文的宽度测量 1001 层网络，它的首尾梯度比值约为完全预激活的 30 倍。原始单元每次相加之后的 ReLU 都位于主通路上，一共 333 次；预激活的主通路上则什么都没有。v2 表 3 中 7.61 → 4.92 的差距，正是这一区别经过训练之后的结果。
 
+## 6. CIFAR-10 之外：v2 的其他结果
+
+v2 还报告了 CIFAR-100 和 ImageNet 上的结果（错误率 %；CIFAR：v2 表 4，采用与 CIFAR-10 相同的"中等"数据增强；ImageNet：v2 表 5，单个 320×320 裁剪的 top-1 错误率，训练时用 v1 的尺度增强）：
+
+| 网络 | CIFAR-10 | CIFAR-100 | ImageNet top-1 |
+|---|---|---|---|
+| ResNet-164，原始单元 | 5.93 | 25.16 | |
+| ResNet-164，完全预激活 | 5.46 | 24.33 | |
+| ResNet-1001，原始单元 | 7.61 | 27.82 | |
+| ResNet-1001，完全预激活 | **4.92** | **22.71** | |
+| ResNet-200，原始单元 | | | 21.8 |
+| ResNet-200，完全预激活 | | | **20.7** |
+
+网络越深，收益越大：在 CIFAR 上，164 层时收益很小，1001 层时很大；在 ImageNet 上，原始单元的 ResNet-200 甚至*不如*原始单元的 ResNet-152（v2 表 5：21.3），换成预激活之后，更深的网络又重新更好了。
+
 ## 小结
 
 - v2 表 1：任何对捷径的乘性改动——缩放、门控、1×1 卷积、dropout——都比恒等映射（6.61）差。连乘积 $\prod\lambda_i$ 取代了 式 5 中的"1"。
 - 初始化时接近恒等映射（$b_g = -6$）的门控，恰恰是效果最好的门控——它们擅长的正是恒等映射。
+- 训练中（v2 图 3、§3.2），门控捷径和 1×1 卷积捷径虽然能表示恒等映射，*训练误差*却比恒等捷径高：这是优化问题。
+- 预激活就是把原始单元相加之后的激活改成非对称的、只作用于下一个分支（v2 图 5）。
 - v2 表 2：完全预激活（分支内 BN → ReLU → 卷积，相加之后什么也不做）最好：ResNet-110 / 164 上为 6.37 / 5.46。BN 放在相加之后最差；ReLU 放在相加之前使 $F \ge 0$。
 - v2 表 3：ResNet-1001（这里为 10.3M 参数）用完全预激活达到 4.92%（批大小 64 时为 4.62%），原始单元为 7.61%。
 - 初始化时的测量说明了捷径*为什么*必须保持干净；而误差数字来自训练——v1 最初也正是在训练误差上看到退化问题的。
@@ -346,7 +461,8 @@ pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained
    Why can a very negative $b_g$ (Table 1: 9.81) again be worse than −6 (8.70)?
    Hint: what does $g \approx 0$ do to the *branch*?
 3. Train the five designs in lockstep for a few hundred steps
-   (`preset("quick", models=tuple(f"resnet56:design={d}" for d in DESIGNS), ...)` with `notebook.run`)
+   (`preset("quick", models=tuple(f"resnet56:design={d}" for d in DESIGNS), ...)` with `train`, as in
+   section 3; about 3× the compute of section 3's run, so well over ten minutes on a laptop CPU)
    and plot their training error. Expect noise: Table 2's gaps come from full training runs (64k iterations in v1 §4.2's schedule), not minutes.
 4. Why must a *plain* net's first units of stages 2 and 3 stay when you remove everything else, while a
    residual net can route around any unit? (You will use this in lesson 07.)
@@ -356,7 +472,7 @@ pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained
 
 1. 常数缩放在 表 1 里有两行：$F$ 不缩放（训练失败）和 $F$ 乘以 $1-\lambda$（12.35）。分别测量这两种情形（`variant=scaling` 配合 `scale_branch=true` / `false`）。再试试 $\lambda = 0.9$ 和 $\lambda = 1.1$（`scale=0.9`）。$\lambda^{54}$ 预测的是什么？你看到的又是什么？
 2. 扫描互斥门控的偏置：$b_g \in \{0, -2, -4, -6, -8\}$，画出梯度比值随 $b_g$ 的变化。为什么 $b_g$ 过于负（表 1：9.81）反而又不如 −6（8.70）？提示：$g \approx 0$ 对*分支*意味着什么？
-3. 把五种设计放在一起同步训练几百步（用 `notebook.run` 运行 `preset("quick", models=tuple(f"resnet56:design={d}" for d in DESIGNS), ...)`），画出它们的训练误差。预期会有噪声：表 2 的差距来自完整的训练（按 v1 §4.2 的方案要 64k 次迭代），而不是几分钟。
+3. 把五种设计放在一起同步训练几百步（像第 3 节那样用 `train` 运行 `preset("quick", models=tuple(f"resnet56:design={d}" for d in DESIGNS), ...)`；计算量约为第 3 节的 3 倍，在笔记本电脑的 CPU 上要十几分钟以上），画出它们的训练误差。预期会有噪声：表 2 的差距来自完整的训练（按 v1 §4.2 的方案要 64k 次迭代），而不是几分钟。
 4. 为什么*普通网络*中第 2、3 阶段的第一个单元无论如何都不能去掉，而残差网络可以绕过任意一个单元？（第 07 课会用到。）
 """,
     ),
@@ -382,3 +498,16 @@ pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained
 """,
     ),
 ]
+
+LABELS_ZH = {
+    "position l (input side → output side)": "位置 l（输入端 → 输出端）",
+    "Gradient along depth at initialization": "初始化时梯度沿深度的分布，层数",
+    "how far the gradient's size drifts over the whole depth": "梯度大小在整个深度上漂移了多少",
+    "step": "步",
+    "training error (%)": "训练误差 (%)",
+    "Shortcut variants in training": "训练中的各种捷径变体",
+    "forward: ‖x_l‖ along depth": "前向：‖x_l‖ 沿深度的变化",
+    "backward: ‖∂E/∂x_l‖ along depth": "反向：‖∂E/∂x_l‖ 沿深度的变化",
+    "position l": "位置 l",
+    "at initialization": "初始化时",
+}
