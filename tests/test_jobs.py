@@ -7,12 +7,14 @@ import pytest
 
 from resnet_edu.runs.jobs import JobRunner
 from resnet_edu.runs.store import RunStore
+from resnet_edu.training.config import resolve_precision
 
 
 def test_run_store_round_trip(tmp_path, tiny_config):
     store = RunStore(tmp_path)
     run_id = store.create(tiny_config, label="demo")
-    assert store.config(run_id) == tiny_config
+    assert store.config(run_id) == resolve_precision(tiny_config)  # precision "auto" -> what the run uses
+    assert store.config(run_id).precision in ("fp32", "bf16")
     assert store.status(run_id)["status"] == "queued"
     store.append(run_id, {"kind": "metrics", "model": "plain8", "step": 1})
     with open(store.path(run_id) / "metrics.jsonl", "a") as f:

@@ -25,7 +25,8 @@ def render() -> None:
     table = pd.DataFrame([{
         t("runs.col_id"): r.run_id, t("runs.col_models"): ", ".join(map(plots.model_label, r.config.models)),
         t("runs.col_data"): t(f"data.{r.config.dataset}"), t("runs.col_preset"): r.config.preset,
-        t("runs.col_seed"): r.config.seed, t("runs.col_status"): t(f"status.{r.status}"),
+        t("runs.col_seed"): r.config.seed, t("runs.col_precision"): r.config.precision,
+        t("runs.col_status"): t(f"status.{r.status}"),
         t("runs.col_step"): f"{r.step:,} / {r.config.steps:,}",
         t("runs.col_created"): time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))} for r in infos])
     st.dataframe(table, hide_index=True, width="stretch")

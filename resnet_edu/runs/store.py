@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..training.config import RunConfig
+from ..training.config import RunConfig, resolve_precision
 
 try:
     import fcntl
@@ -81,6 +81,7 @@ class RunStore:
     # -- writing ---------------------------------------------------------------------------
     def create(self, config: RunConfig, label: str = "") -> str:
         """A new run folder with its config; status 'queued'. Returns the run id."""
+        config = resolve_precision(config)  # the config records the precision the run trains in
         stamp = time.strftime("%Y%m%d-%H%M%S")
         slug = re.sub(r"[^a-z0-9_.-]+", "-", "-".join(m.split(":")[0] for m in config.models).lower())[:60]
         with self._lock:
