@@ -61,6 +61,15 @@ def test_chinese_lesson_uses_glossary_terms(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_chinese_prose_names_figures_tables_and_equations_in_chinese(name):
+    """lessons/GLOSSARY.md: Fig. -> 图, Table -> 表, Eq. -> 式 in the Chinese lessons' prose."""
+    text = "".join("".join(c["source"]) for c in _nb("zh", name)["cells"] if c["cell_type"] == "markdown")
+    text = re.sub(r"```.*?```", "", text, flags=re.S)  # code inside hints may say anything
+    found = re.findall(r"\b(?:Figs?\.|Tables?|Eqs?\.)\s*\(?\d", text)
+    assert not found, f"zh/{name}: write 图/表/式 in Chinese prose: {found}"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_lessons_keep_the_vanishing_gradient_guardrail(name):
     """v1 §4.1: never teach 'ResNets fix vanishing gradients' without the qualifier."""
     for lang in build.LANGS:

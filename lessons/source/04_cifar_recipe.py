@@ -85,7 +85,7 @@ parameters; building it takes a moment.)
         zh=r"""
 ## $6n + 2$：整个网络家族及其参数量
 
-搭建 表 6 中的六个网络，并统计它们的参数量。（ResNet-1202 有 1940 万个参数，搭建它需要稍等片刻。）
+搭建表 6 中的六个网络，并统计它们的参数量。（ResNet-1202 有 1940 万个参数，搭建它需要稍等片刻。）
 """,
     ),
     code(r"""
@@ -102,14 +102,15 @@ assert params[56] == 853_018 and params[1202] == 19_421_274
         en=r"""
 ## The recipe, checked on the model itself
 
-Three parts of the recipe live in the model: no conv bias (BN follows every convolution and has
-its own shift), He initialization, no dropout. Check them on ResNet-20 instead of trusting the
+Three parts of the recipe live in the model: BN after every convolution (v1 §3.4), He
+initialization, no dropout; and one choice of this package that v1 does not state: no conv bias
+(BN right after the convolution would cancel it, and has its own shift). Check them on ResNet-20 instead of trusting the
 text. He initialization draws each conv weight from $\mathcal{N}(0, 2/(k^2 C_\text{in}))$.
 """,
         zh=r"""
 ## 训练方案：直接在模型上检验
 
-训练方案中有三项体现在模型本身：卷积层不带偏置（每个卷积层后都有 BN，BN 自带平移）、He 初始化、不用 dropout。与其相信文字描述，不如直接在 ResNet-20 上检验。He 初始化让每个卷积层的权重服从 $\mathcal{N}(0, 2/(k^2 C_\text{in}))$。
+训练方案中有三项体现在模型本身：每个卷积层之后都有 BN（v1 §3.4）、He 初始化、不用 dropout；另外还有一项是本项目的包的选择，v1 并没有写：卷积层不带偏置（紧跟在卷积之后的 BN 会把它抵消掉，而且 BN 自带平移）。与其相信文字描述，不如直接在 ResNet-20 上检验。He 初始化让每个卷积层的权重服从 $\mathcal{N}(0, 2/(k^2 C_\text{in}))$。
 """,
     ),
     code(r"""
@@ -187,10 +188,10 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
 for ax, last in ((ax1, paper.steps), (ax2, 2_000)):
     s = steps[steps <= last] if last == paper.steps else np.arange(1, last + 1)
     ax.semilogy(s, [lr_at(t) for t in s], label="ResNet-20 ... 56")
-    ax.semilogy(s, [lr_at(t, warmup_ends=400) for t in s], "--", label="ResNet-110 and deeper (warm-up)")
-    ax.set(xlabel="iteration", ylabel="learning rate")
-ax1.set_title("the whole schedule: 64k iterations")
-ax2.set_title("the first 2,000 iterations")
+    ax.semilogy(s, [lr_at(t, warmup_ends=400) for t in s], "--", label=T("ResNet-110 and deeper (warm-up)"))
+    ax.set(xlabel=T("iteration"), ylabel=T("learning rate"))
+ax1.set_title(T("the whole schedule: 64k iterations"))
+ax2.set_title(T("the first 2,000 iterations"))
 ax1.legend()
 plt.show()
 """),
@@ -211,7 +212,7 @@ Note the seed spread: it is as large as the gap between neighbouring depths.
         zh=r"""
 为什么要预热？v1 §4.2 发现，对 ResNet-110 来说，0.1 的初始学习率"稍大了一点，难以开始收敛"，所以先用 0.01，直到训练误差低于 80 %。短时间的训练会把这个问题放大：如果从第 0 步就用 0.1，深层网络的损失在最初几百步里可能一直高于浅层网络。所以为笔记本电脑设计的 `quick` 预设让*所有*模型都预热。
 
-## 动手看一看：表 6 与 图 6 的简短重现
+## 动手看一看：表 6 与图 6 的简短重现
 
 先看论文的数字，以及一项用论文训练方案、5 个随机种子的独立复现：plain-20 9.78 ± 0.13，plain-56 12.95 ± 0.22，ResNet-20 8.51 ± 0.22，ResNet-56 7.40 ± 0.27（测试误差 %）。注意随机种子带来的波动：它和相邻深度之间的差距一样大。
 """,
@@ -221,15 +222,15 @@ REPRO = {"plain": {20: (9.78, 0.13), 56: (12.95, 0.22)},  # five seeds, the pape
          "resnet": {20: (8.51, 0.22), 56: (7.40, 0.27)}}
 plt.figure(figsize=(7, 3.6))
 depths = list(TABLE6)
-plt.semilogx(depths, list(TABLE6.values()), "o-", label="ResNet, v1 Table 6")
+plt.semilogx(depths, list(TABLE6.values()), "o-", label=T("ResNet, v1 Table 6"))
 plt.errorbar([110], [6.61], yerr=[0.16], fmt="none", capsize=4, color="C0")
 for kind, marker in (("resnet", "s"), ("plain", "^")):
     d = list(REPRO[kind])
     plt.errorbar(d, [REPRO[kind][k][0] for k in d], yerr=[REPRO[kind][k][1] for k in d],
-                 fmt=marker, capsize=4, label=f"{kind}, reproduction (5 seeds)")
+                 fmt=marker, capsize=4, label=f"{kind}, " + T("reproduction (5 seeds)"))
 plt.xticks(depths, [str(d) for d in depths])
-plt.xlabel("depth")
-plt.ylabel("CIFAR-10 test error (%)")
+plt.xlabel(T("depth"))
+plt.ylabel(T("CIFAR-10 test error (%)"))
 plt.legend()
 plt.show()
 """),
@@ -269,8 +270,8 @@ for model, (s, e) in curves(events, "train_error").items():
     ax1.plot(s[k - 1:], 100 * np.convolve(e, np.ones(k) / k, mode="valid"), label=model)
 for model, (s, e) in curves(events, "test_error").items():
     ax2.plot(s, 100 * np.asarray(e), "o-", label=model)
-ax1.set(title="training error (smoothed)", xlabel="step", ylabel="error (%)")
-ax2.set(title="test error", xlabel="step")
+ax1.set(title=T("training error (smoothed)"), xlabel=T("step"), ylabel=T("error (%)"))
+ax2.set(title=T("test error"), xlabel=T("step"))
 ax1.legend()
 plt.show()
 """),
@@ -332,7 +333,7 @@ side by side:
         zh=r"""
 ## 这说明了什么
 
-这次短训练的曲线只是 图 6 的草图，算不上复现：网络很窄，只训练了几百步，只用了一个随机种子。训练这么少的步数时，ResNet-56 能不能胜过 ResNet-20，取决于随机种子；用完整的训练方案和多个随机种子，更深的残差网络就会更好（见 表 6 和上面的复现结果）。翻转测试通常能白白降低一点误差；但它是测试时的技巧，不包含在 表 6 的数字里，比较时要保证条件一致。
+这次短训练的曲线只是图 6 的草图，算不上复现：网络很窄，只训练了几百步，只用了一个随机种子。训练这么少的步数时，ResNet-56 能不能胜过 ResNet-20，取决于随机种子；用完整的训练方案和多个随机种子，更深的残差网络就会更好（见表 6 和上面的复现结果）。翻转测试通常能几乎零代价地降低一点误差；但它是测试时的技巧，不包含在表 6 的数字里，比较时要保证条件一致。
 
 ## 为什么 ResNet-1202 不如 ResNet-110
 
@@ -344,10 +345,10 @@ TRAIN_IMAGES = 50_000  # CIFAR-10 (v1 §4.2 trains on 45k when it holds out a va
 fig, ax1 = plt.subplots(figsize=(7, 3.6))
 ax1.bar([str(d) for d in TABLE6], [params[d] / TRAIN_IMAGES for d in TABLE6], color="C7")
 ax1.set_yscale("log")
-ax1.set(xlabel="ResNet depth", ylabel="parameters per training image")
+ax1.set(xlabel=T("ResNet depth"), ylabel=T("parameters per training image"))
 ax2 = ax1.twinx()
 ax2.plot([str(d) for d in TABLE6], list(TABLE6.values()), "o-", color="C3")
-ax2.set_ylabel("test error, v1 Table 6 (%)", color="C3")
+ax2.set_ylabel(T("test error, v1 Table 6 (%)"), color="C3")
 plt.show()
 for d in (110, 1202):
     print(f"ResNet-{d}: {params[d]:,} parameters, {params[d] / TRAIN_IMAGES:.0f} per training image")
@@ -362,12 +363,28 @@ problem, and it needs the tools for generalization (data, regularization), not a
 shortcut. v2 later trained a 1001-layer net to a *lower* error than ResNet-110, by changing the
 unit design (lesson 06).
 
+## For comparison: the ImageNet recipe (v1 §3.4)
+
+CIFAR-10 images are 32×32 and the recipe above is small. For ImageNet, v1 §3.4 uses:
+
+- **scale augmentation**: resize each training image so that its shorter side is a random length
+  in [256, 480], then take a random 224×224 crop (or of its horizontal flip), with the per-pixel
+  mean subtracted, plus the standard colour augmentation of AlexNet;
+- BN right after each convolution and before the activation, He initialization, trained from
+  scratch; SGD with mini-batch 256, lr 0.1 divided by 10 when the error plateaus, up to 60×10⁴
+  iterations, weight decay 0.0001, momentum 0.9, no dropout;
+- testing: the standard **10-crop** testing for the comparison studies (Tables 2 and 3); for the
+  best results, the **fully-convolutional** form, with scores averaged over **multiple scales**
+  (shorter side in {224, 256, 384, 480, 640}).
+
+The same ideas at CIFAR scale are the pad-and-crop augmentation and the flip testing above.
+
 ## Summary
 
 - CIFAR ResNets: depth $6n + 2$, 16/32/64 filters, option A: 0.27 M (ResNet-20) to 19.4 M
   (ResNet-1202) parameters.
 - Recipe (v1 §4.2): batch 128, SGD momentum 0.9, weight decay $10^{-4}$, lr 0.1 ÷10 at 32k and 48k,
-  stop at 64k; He init, BN, no dropout, no conv bias; pad-4 random crop + horizontal flip; a warm-up
+  stop at 64k; He init, BN, no dropout; pad-4 random crop + horizontal flip; a warm-up
   at 0.01 for ResNet-110.
 - Table 6: 8.75, 7.51, 7.17, 6.97, 6.43 (6.61 ± 0.16), 7.93 % for depths 20 … 1202. Seed spread is
   as large as the gap between neighbouring depths: compare over seeds.
@@ -377,12 +394,22 @@ unit design (lesson 06).
         zh=r"""
 在网络相对于数据量还算小的时候，误差随深度下降；到了 1202 层却掉头向上——这时每张训练图像要"分摊"约 388 个参数，是 ResNet-110 的 11 倍。这种失败与退化性质不同：退化是*训练误差*的问题，残差改写已经消除了它（ResNet-1202 训练起来毫无问题）；这里是*泛化*的问题，需要用解决泛化的办法（更多数据、正则化），而不是换一种捷径连接。后来 v2 通过改变残差单元的设计，把一个 1001 层网络训练到了比 ResNet-110 *更低*的误差（第 06 课）。
 
+## 作为对照：ImageNet 的训练方案（v1 §3.4）
+
+CIFAR-10 的图像只有 32×32，上面的方案也很小。在 ImageNet 上，v1 §3.4 的做法是：
+
+- **尺度增强**：把每张训练图像缩放到短边为 [256, 480] 之间的随机长度，再随机裁出 224×224 的区域（或从它的水平翻转中裁），减去逐像素均值，并使用 AlexNet 的标准颜色增强；
+- 每个卷积之后、激活之前用 BN，He 初始化，从头训练；SGD，小批量 256，学习率 0.1、误差停滞时除以 10，最多训练 60×10⁴ 次迭代，权重衰减 0.0001，动量 0.9，不用 dropout；
+- 测试：对比实验（表 2、表 3）用标准的 **10-crop** 测试；追求最好结果时用**全卷积**形式，在**多个尺度**上（短边取 {224, 256, 384, 480, 640}）对分数取平均。
+
+在 CIFAR 的尺度上，对应的做法就是上面的补零后随机裁剪，以及翻转测试。
+
 ## 小结
 
 - CIFAR 上的 ResNet：深度 $6n + 2$，滤波器数 16/32/64，选项 A；参数量从 0.27 M（ResNet-20）到 19.4 M（ResNet-1202）。
-- 训练方案（v1 §4.2）：批大小 128，SGD 动量 0.9，权重衰减 $10^{-4}$，学习率 0.1、在 32k 和 48k 时除以 10、64k 时停止；He 初始化、BN、不用 dropout、卷积不带偏置；补 4 像素后随机裁剪 + 水平翻转；ResNet-110 先以 0.01 预热。
+- 训练方案（v1 §4.2）：批大小 128，SGD 动量 0.9，权重衰减 $10^{-4}$，学习率 0.1、在 32k 和 48k 时除以 10、64k 时停止；He 初始化、BN、不用 dropout；补 4 像素后随机裁剪 + 水平翻转；ResNet-110 先以 0.01 预热。
 - 表 6：深度 20 … 1202 的测试误差依次为 8.75、7.51、7.17、6.97、6.43（6.61 ± 0.16）、7.93 %。随机种子带来的波动和相邻深度间的差距一样大：要在多个随机种子上比较。
-- 翻转测试是测试时白得的一点改进，不包含在 表 6 中。
+- 翻转测试是测试时白得的一点改进，不包含在表 6 中。
 - ResNet-1202 过拟合了（v1 §4.2）：优化问题解决之后，剩下的是泛化问题。
 """,
     ),
@@ -414,8 +441,8 @@ unit design (lesson 06).
         en=r"""
 1. ```python
    import dataclasses
-   no_warm = train(dataclasses.replace(config, warmup_lr=None, steps=100))
-   warm = train(dataclasses.replace(config, steps=100))
+   no_warm = train(dataclasses.replace(config, warmup_lr=None, steps=100), data=data)
+   warm = train(dataclasses.replace(config, steps=100), data=data)
    for label, ev in (("no warm-up", no_warm), ("warm-up", warm)):
        s, loss = curves(ev, "train_loss")["resnet56"]
        plt.plot(s, loss, label=label)
@@ -435,8 +462,8 @@ unit design (lesson 06).
         zh=r"""
 1. ```python
    import dataclasses
-   no_warm = train(dataclasses.replace(config, warmup_lr=None, steps=100))
-   warm = train(dataclasses.replace(config, steps=100))
+   no_warm = train(dataclasses.replace(config, warmup_lr=None, steps=100), data=data)
+   warm = train(dataclasses.replace(config, steps=100), data=data)
    for label, ev in (("no warm-up", no_warm), ("warm-up", warm)):
        s, loss = curves(ev, "train_loss")["resnet56"]
        plt.plot(s, loss, label=label)
@@ -453,3 +480,22 @@ unit design (lesson 06).
 """,
     ),
 ]
+
+LABELS_ZH = {
+    "ResNet-110 and deeper (warm-up)": "ResNet-110 及更深（预热）",
+    "iteration": "迭代次数",
+    "learning rate": "学习率",
+    "the whole schedule: 64k iterations": "完整的调度：64k 次迭代",
+    "the first 2,000 iterations": "前 2,000 次迭代",
+    "ResNet, v1 Table 6": "ResNet，v1 表 6",
+    "reproduction (5 seeds)": "复现（5 个随机种子）",
+    "depth": "深度",
+    "CIFAR-10 test error (%)": "CIFAR-10 测试误差 (%)",
+    "training error (smoothed)": "训练误差（平滑后）",
+    "step": "步",
+    "error (%)": "误差 (%)",
+    "test error": "测试误差",
+    "ResNet depth": "ResNet 深度",
+    "parameters per training image": "每张训练图像分摊的参数量",
+    "test error, v1 Table 6 (%)": "测试误差，v1 表 6 (%)",
+}

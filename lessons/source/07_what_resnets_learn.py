@@ -87,9 +87,9 @@ fig, ax = plt.subplots(figsize=(7, 3))
 for n in sorted({n_units, 54}):  # this net, and ResNet-110's 54 units
     dist = path_length_distribution(n)
     ax.plot(np.arange(n + 1), dist, marker=".", label=f"n = {n} units: mean {n / 2:g}, std {np.sqrt(n) / 2:.1f}")
-ax.set_xlabel("k = residual branches on the path")
-ax.set_ylabel("fraction of the 2^n paths")
-ax.set_title("Path lengths in an unrolled ResNet (Binomial(n, 1/2))")
+ax.set_xlabel(T("k = residual branches on the path"))
+ax.set_ylabel(T("fraction of the 2^n paths"))
+ax.set_title(T("Path lengths in an unrolled ResNet (Binomial(n, 1/2))"))
 ax.legend()
 plt.show()
 """),
@@ -126,9 +126,9 @@ for k, (name, study) in enumerate(studies.items()):
     for u in study.units:
         if u.error is None:
             ax.text(u.index + (k - 0.5) * 0.4, 2, "×", ha="center", color=f"C{k}")
-ax.set_xlabel("deleted unit (× = cannot be deleted: a plain downsampling unit)")
-ax.set_ylabel("test error (%)")
-ax.set_title("Veit et al. 2016, Fig. 3 in miniature")
+ax.set_xlabel(T("deleted unit (× = cannot be deleted: a plain downsampling unit)"))
+ax.set_ylabel(T("test error (%)"))
+ax.set_title(T("Veit et al. 2016, Fig. 3 in miniature"))
 ax.legend(fontsize=8)
 plt.show()
 """),
@@ -148,7 +148,7 @@ number deleted, as an ensemble's would (their Fig. 5a):
         zh=r"""
 **这说明了什么？** 把每根柱子和同色的虚线比较。删掉普通网络的一个单元，误差会逼近随机猜测（10 类即 90%）：每条通路都经过每一层，去掉一层就切断了所有通路。删掉一个残差单元，只是去掉了经过*它的*分支的那一半通路，另一半完好无损，大部分性能得以保留。残差网络中负责下采样的单元（第 2、3 阶段的第一个单元）通常影响更大：那里的捷径是带补零的下采样，而不是干净的恒等映射。训练时间短的话，对比没有 Veit 那些充分训练的网络那么明显；运行测试用的 smoke 模式下两个网络都还接近随机猜测，暂时看不出什么。
 
-Veit 等人还一次删掉*多个*单元：残差网络的误差随删除个数平滑上升，就像集成模型那样（他们的 图 5a）：
+Veit 等人还一次删掉*多个*单元：残差网络的误差随删除个数平滑上升，就像集成模型那样（他们的图 5a）：
 """,
     ),
     code(r"""
@@ -159,9 +159,9 @@ fig, ax = plt.subplots(figsize=(6, 3))
 ax.errorbar([r.k for r in random_lesions], [r.mean * 100 for r in random_lesions],
             yerr=[r.std * 100 for r in random_lesions], marker="o", capsize=3)
 ax.axhline(studies[RESNET].baseline_error * 100, ls="--", color="grey", label="intact")
-ax.set_xlabel("units deleted at random")
-ax.set_ylabel("test error (%)")
-ax.set_title(f"{RESNET}: deleting several units ({trials} random draws each)")
+ax.set_xlabel(T("units deleted at random"))
+ax.set_ylabel(T("test error (%)"))
+ax.set_title(f"{RESNET}: " + T("deleting several units") + f" ({trials})")
 ax.legend()
 plt.show()
 """),
@@ -244,9 +244,9 @@ surfaces = {name: surface(m, x[:n_land], y[:n_land], resolution=res_2d, span=1.0
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
 for name, l1 in lines.items():
     axes[0].plot(l1.alphas, l1.loss, marker=".", label=name)
-axes[0].set_xlabel("α (filter-normalized direction δ)")
-axes[0].set_ylabel("test loss")
-axes[0].set_title("1-D slice L(θ* + αδ)")
+axes[0].set_xlabel(T("α (filter-normalized direction δ)"))
+axes[0].set_ylabel(T("test loss"))
+axes[0].set_title(T("1-D slice L(θ* + αδ)"))
 axes[0].legend()
 for ax, (name, s2) in zip(axes[1:], surfaces.items()):
     z = np.log(np.array(s2.loss))
@@ -334,3 +334,17 @@ of ~10⁵ dimensions are a tiny sample — a picture, not a proof.
 """,
     ),
 ]
+
+LABELS_ZH = {
+    "k = residual branches on the path": "k = 通路上经过的残差分支数",
+    "fraction of the 2^n paths": "占全部 2^n 条通路的比例",
+    "Path lengths in an unrolled ResNet (Binomial(n, 1/2))": "展开后的残差网络中的通路长度（Binomial(n, 1/2)）",
+    "deleted unit (× = cannot be deleted: a plain downsampling unit)": "被删除的单元（× = 无法删除：普通网络的下采样单元）",
+    "test error (%)": "测试误差 (%)",
+    "Veit et al. 2016, Fig. 3 in miniature": "Veit 等 2016 图 3 的缩小版",
+    "units deleted at random": "随机删除的单元数",
+    "deleting several units": "删除多个单元",
+    "α (filter-normalized direction δ)": "α（按滤波器归一化的方向 δ）",
+    "test loss": "测试损失",
+    "1-D slice L(θ* + αδ)": "一维切片 L(θ* + αδ)",
+}

@@ -66,8 +66,8 @@ def plot_errors(events, title):
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for name, (steps, err) in curves(events, "train_error").items():
         ax.plot(steps, np.array(err) * 100, label=name)
-    ax.set_xlabel("step")
-    ax.set_ylabel("training error (%)")
+    ax.set_xlabel(T("step"))
+    ax.set_ylabel(T("training error (%)"))
     ax.set_title(title)
     ax.legend(fontsize=8)
     plt.show()
@@ -108,7 +108,7 @@ $x$" (with BN and a ReLU). Train the four in lockstep:
     ),
     code(r"""
 span_events = train(span_run, data=data)
-plot_errors(span_events, "ResNet-38, shortcut span 1, 2, 3, 4 (same layers, same batches)")
+plot_errors(span_events, T("ResNet-38, shortcut span 1, 2, 3, 4 (same layers, same batches)"))
 for r in summarize_spans(span_events):
     print(f"span {r.span}: training error {r.train_error * 100:5.1f}%, training loss {r.train_loss:.3f} ({r.status})")
 """),
@@ -143,13 +143,18 @@ print(parse_model_name("highway20"))  # the spec behind the name
 for entry in ("resnet20", "highway20", "plain20"):
     print(f"{entry:>10}: {count_params(model_spec(entry, WIDTHS).build()):,} parameters")
 gate_events = lockstep(("plain20", "resnet20", "highway20"))
-plot_errors(gate_events, "plain20, resnet20 and highway20 (same batches)")
+plot_errors(gate_events, T("plain20, resnet20 and highway20 (same batches)"))
 """),
     md(
         en=r"""
-**What to look for.** The gated net has *more* parameters (the gate convolutions), and a gate can
-learn to be the identity ($g \to 0$) — so it can represent anything the ResNet can. If it trains no
-better, that is v2's point again: the question is optimization, not representation. Compare also
+**What to look for.** The gated net has *more* parameters (the gate convolutions), but it cannot
+simply copy the ResNet: in exclusive gating the same $g$ scales both paths, so $g \to 0$ makes the
+shortcut an identity *and switches the residual branch off*, and $g \to 1$ does the reverse. A
+ResNet's unit, $x + F(x)$, sits at neither end. So do not read highway20 as "a ResNet plus extra
+freedom". v2 makes the "richer yet worse" argument (§3.2) only for *shortcut-only* gating, where
+$g$ multiplies the shortcut alone, and for the 1×1 conv shortcut: those two can be optimized into
+identity shortcuts, so they cover the ResNet's solution space, and their higher training error
+shows an optimization problem, not a lack of representation. Compare also
 with the plain net: a gated shortcut is still a shortcut, so highway20 should sit closer to resnet20
 than plain20 does, at least early in training.
 
@@ -172,7 +177,7 @@ Measure $\|\partial E/\partial s_t\|$ for the state $s_t$ at every step, with $E
 in pure PyTorch:
 """,
         zh=r"""
-**看什么？** 门控网络的参数*更多*（多了门的卷积），而且门可以学成恒等映射（$g \to 0$）——所以残差网络能表示的，它都能表示。如果它并没有训练得更好，那又回到了 v2 的观点：问题在于优化，而不在于表示能力。再和普通网络比一比：带门的捷径仍然是捷径，所以至少在训练初期，highway20 应当比 plain20 更接近 resnet20。
+**看什么？** 门控网络的参数*更多*（多了门的卷积），但它并不能简单地照搬残差网络：在互斥门控里，同一个 $g$ 同时缩放两条通路，$g \to 0$ 让捷径成为恒等映射，*同时也关掉了残差分支*；$g \to 1$ 则正好相反。残差单元 $x + F(x)$ 不在这两个极端中的任何一端。所以不要把 highway20 理解成"残差网络再加一些自由度"。v2 的"表示能力更强、结果却更差"的论证（§3.2）只针对*仅捷径门控*（$g$ 只乘在捷径上）和 1×1 卷积捷径：这两者可以被优化成恒等捷径，因而涵盖了残差网络的解空间，它们更高的训练误差说明的是优化问题，而不是表示能力不足。再和普通网络比一比：带门的捷径仍然是捷径，所以至少在训练初期，highway20 应当比 plain20 更接近 resnet20。
 
 ## 3. 沿时间的残差：把 LSTM 单元看作带门控的捷径
 
@@ -180,21 +185,21 @@ in pure PyTorch:
 
 $$c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad \frac{\partial c_t}{\partial c_{t-1}} \approx \mathrm{diag}(f_t)$$
 
-这正是 v2 的 式 6，只不过把 $\lambda$ 换成了遗忘门 $f_t = \sigma(\cdot + b_f)$：沿时间的干净通路上传递的是 $\prod_t f_t$。最初的 LSTM（Hochreiter 和 Schmidhuber，1997）根本没有遗忘门——$f = 1$，相当于一条沿时间的恒等捷径，也就是它所谓的"常数误差传送带"（constant error carousel）。若 $b_f = 0$，则 $f \approx 0.5$：这就是 v2 中失败的常数缩放 0.5。实践中人们把 $b_f$ 初始化为 1 或更大，与 v2 中 $b_g = -6$ 的做法如出一辙：让门一开始接近恒等映射。
+这正是 v2 的式 6，只不过把 $\lambda$ 换成了遗忘门 $f_t = \sigma(\cdot + b_f)$：沿时间的干净通路上传递的是 $\prod_t f_t$。最初的 LSTM（Hochreiter 和 Schmidhuber，1997）根本没有遗忘门——$f = 1$，相当于一条沿时间的恒等捷径，也就是它所谓的"常数误差传送带"（constant error carousel）。若 $b_f = 0$，则 $f \approx 0.5$：这就是 v2 中失败的常数缩放 0.5。实践中人们把 $b_f$ 初始化为 1 或更大，与 v2 中 $b_g = -6$ 的做法如出一辙：让门一开始接近恒等映射。
 
 下面用纯 PyTorch 测量每一步状态 $s_t$ 上的 $\|\partial E/\partial s_t\|$，其中 $E$ 只依赖最后一步的状态：
 """,
     ),
     code(r"""
-HIDDEN, T, B = 32, pick(full=200, smoke=40), 8
+HIDDEN, STEPS_T, B = 32, pick(full=200, smoke=40), 8  # STEPS_T is the T of the text
 torch.manual_seed(0)
-xs = torch.randn(T, B, HIDDEN)  # (T, B, HIDDEN) a random input sequence
+xs = torch.randn(STEPS_T, B, HIDDEN)  # (T, B, HIDDEN) a random input sequence
 
 
 def grad_through_time(step):
     # step(x_t, state) -> (new state, the tensor s_t to measure). E = ‖s_T‖²; returns ‖∂E/∂s_t‖, t = 1..T.
     state, kept = None, []
-    for t in range(T):
+    for t in range(STEPS_T):
         state, s = step(xs[t], state)
         s.retain_grad()
         kept.append(s)
@@ -228,11 +233,11 @@ for b in (0.0, 1.0, 3.0, 6.0):
 fig, ax = plt.subplots(figsize=(8, 4))
 for label, step in runs.items():
     g = grad_through_time(step)
-    ax.semilogy(np.arange(1, T + 1), np.maximum(g, 1e-30), label=label)
-ax.set_xlabel("time step t (E is computed at t = T)")
+    ax.semilogy(np.arange(1, STEPS_T + 1), np.maximum(g, 1e-30), label=label)
+ax.set_xlabel(T("time step t (E is computed at t = T)"))
 ax.set_ylabel("‖∂E/∂s_t‖ / ‖∂E/∂s_T‖")
 ax.set_ylim(1e-30, 1e4)
-ax.set_title("Gradient through time: plain recurrence vs gated additive cell state")
+ax.set_title(T("Gradient through time: plain recurrence vs gated additive cell state"))
 ax.legend(fontsize=8)
 plt.show()
 """),
@@ -249,12 +254,32 @@ al. 2017) computes $\mathrm{LayerNorm}(x + \mathrm{Sublayer}(x))$ — normalizat
 like v2's design (b); the "pre-LN" form $x + \mathrm{Sublayer}(\mathrm{LayerNorm}(x))$, common in later
 models, is v2's full pre-activation idea: normalize inside the branch, keep the addition clean.
 
+## Still open: questions this lesson does not settle
+
+- **Stacked and recursive residuals.** Every shortcut here skips one branch. What if shortcuts
+  were nested: a shortcut over a whole stage of residual units (a residual of residuals), or the
+  same residual branch applied again and again with shared weights (a recursion, like the LSTM
+  above, but in depth)? Lesson 07's unrolled view says a net of $n$ units is $2^n$ paths; nesting
+  changes which paths exist. Try it: wrap a stage of `ResidualUnit`s in one more shortcut, or
+  apply one unit several times, and train against `resnet20` with `lockstep`.
+- **Coarser or different gates.** Section 2 and exercise 3 only vary the gate's *bias*. The gate
+  itself could be coarser (one value per channel, or one scalar per unit, instead of one per
+  position and channel), or not a sigmoid at all: a learned scalar on the *branch* that starts at
+  0, $x + \alpha F(x)$, keeps the shortcut an exact identity and still lets each unit start as one
+  (ReZero, Bachlechner et al. 2020, is one such design). Which of these keeps v2's clean path and
+  which breaks it?
+- **How far the span result carries.** Section 1 is one depth, narrow widths and a few hundred
+  steps on small data. Whether the best span changes with width, depth or the bottleneck design is
+  not answered here.
+
 ## Summary
 
 - Span: at matched depth (38), spans 1–4 have identical parameters; v1 §3.2 saw no advantage for a
   single-layer residual ($y = W_1 x + x$). Short runs are noisy: use seeds before concluding.
-- Gates vs identity: a highway net has more parameters and can represent the identity, yet v2 Table 1
-  shows exclusive gating at 8.70 / 9.81% or failing, against 6.61% for the identity on ResNet-110.
+- Gates vs identity: a highway net has more parameters, but exclusive gating cannot make both the
+  shortcut and the branch fully open at once; v2 Table 1 shows it at 8.70 / 9.81% or failing,
+  against 6.61% for the identity on ResNet-110. v2's "covers the identity's solution space yet
+  trains worse" argument is for shortcut-only gating and 1×1 conv shortcuts.
 - Through time: an LSTM's cell state $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ is a gated shortcut; its
   clean path carries $\prod f_t$, just as v2's scaled shortcut carries $\prod \lambda_i$. Forget gates
   initialized near 1 play the role of v2's gates initialized near the identity.
@@ -264,10 +289,16 @@ models, is v2's full pre-activation idea: normalize inside the branch, keep the 
 
 同样的结构贯穿了当今深度学习的很多地方。最初的 Transformer（Vaswani 等 2017）计算的是 $\mathrm{LayerNorm}(x + \mathrm{Sublayer}(x))$——归一化放在相加*之后*，相当于 v2 的设计 (b)；后来的模型普遍改用"pre-LN"形式 $x + \mathrm{Sublayer}(\mathrm{LayerNorm}(x))$，这正是 v2 完全预激活的思路：把归一化放进分支，让相加这条通路保持干净。
 
+## 仍未解决：本课回答不了的问题
+
+- **堆叠的与递归的残差。** 本课的每条捷径都只跨过一个分支。如果捷径是嵌套的呢：一条捷径跨过整整一个阶段的残差单元（残差的残差），或者同一个残差分支用共享的权重反复套用多次（像上面的 LSTM 那样递归，只不过是沿深度方向）？第 07 课展开的视角告诉我们，$n$ 个单元的网络有 $2^n$ 条通路；嵌套会改变存在哪些通路。动手试试：给一个阶段的 `ResidualUnit` 外面再包一条捷径，或者把一个单元重复套用几次，然后用 `lockstep` 和 `resnet20` 一起训练。
+- **更粗的门，或别的门。** 第 2 节和练习 3 只改变了门的*偏置*。门本身可以更粗（每个通道一个值，或者每个单元一个标量，而不是每个位置、每个通道各一个），也可以根本不用 sigmoid：在*分支*上乘一个从 0 开始学习的标量，$x + \alpha F(x)$，捷径保持严格的恒等映射，每个单元一开始也都是恒等映射（ReZero，Bachlechner 等 2020，就是这样的设计）。这些做法中，哪些保住了 v2 的干净通路，哪些破坏了它？
+- **跨度的结论能推广多远。** 第 1 节只试了一个深度、较窄的宽度，在小数据上训练了几百步。最好的跨度是否随宽度、深度或瓶颈设计而变，这里没有回答。
+
 ## 小结
 
 - 跨度：在相同深度（38 层）下，跨度 1–4 的参数量完全相同；v1 §3.2 没有观察到单层残差（$y = W_1 x + x$）有什么优势。短时间训练噪声大，下结论前要多换随机种子。
-- 门控还是恒等映射：Highway 网络参数更多，也能表示恒等映射，但 v2 表 1 中，ResNet-110 上的互斥门控误差为 8.70 / 9.81% 或训练失败，而恒等映射为 6.61%。
+- 门控还是恒等映射：Highway 网络参数更多，但互斥门控无法让捷径和分支同时完全打开；v2 表 1 中，ResNet-110 上的互斥门控误差为 8.70 / 9.81% 或训练失败，而恒等映射为 6.61%。v2 的"涵盖恒等捷径的解空间、训练却更差"的论证针对的是仅捷径门控和 1×1 卷积捷径。
 - 沿时间方向：LSTM 的细胞状态 $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ 是一条带门控的捷径；它的干净通路传递的是 $\prod f_t$，正如 v2 中缩放后的捷径传递的是 $\prod \lambda_i$。把遗忘门初始化为接近 1，相当于 v2 中把门初始化为接近恒等映射。
 """,
     ),
@@ -320,3 +351,12 @@ models, is v2's full pre-activation idea: normalize inside the branch, keep the 
 """,
     ),
 ]
+
+LABELS_ZH = {
+    "step": "步",
+    "training error (%)": "训练误差 (%)",
+    "ResNet-38, shortcut span 1, 2, 3, 4 (same layers, same batches)": "ResNet-38，捷径跨度 1、2、3、4（相同的层，相同的批次）",
+    "plain20, resnet20 and highway20 (same batches)": "plain20、resnet20 和 highway20（相同的批次）",
+    "time step t (E is computed at t = T)": "时间步 t（E 在 t = T 处计算）",
+    "Gradient through time: plain recurrence vs gated additive cell state": "沿时间的梯度：普通递推 vs 带门控的加法细胞状态",
+}
