@@ -5,6 +5,7 @@
 """
 
 import argparse
+import dataclasses
 import json
 import signal
 import sys
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--steps", type=int, help="override the preset's number of steps")
     t.add_argument("--batch-size", type=int)
     t.add_argument("--probe-every", type=int, default=0, help="record probes every N steps (0: off)")
+    t.add_argument("--checkpoint-seconds", type=float,
+                   help="save a checkpoint every this many seconds of training (default 60; 0: off)")
     t.add_argument("--metrics-out", help="also write the events, one JSON object per line, here")
     t.add_argument("--runs-dir", default="data/runs", help="the run store (config, metrics, checkpoint)")
     t.add_argument("--resume", metavar="RUN_ID", help="continue a run of the run store from its checkpoint")
@@ -72,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             return bench_main(args)
     except ValueError as err:
         return _fail(str(err))
+    except OSError as err:  # a folder that is a file, a full disk, no permission: one line, no traceback
+        where = f": {err.filename}" if err.filename else ""
+        return _fail(f"{err.strerror or type(err).__name__}{where}", 1)
     return 0
 
 
@@ -95,9 +101,7 @@ def _models() -> int:
 
 
 def _train(args) -> int:
-    from .data import DataUnavailable
     from .runs.store import RunStore
-    from .training.trainer import Trainer
 
     overrides = dict(models=split_models(args.models),
                      dataset=args.dataset, data_dir=args.data_dir, device=args.device, seed=args.seed,
@@ -106,23 +110,53 @@ def _train(args) -> int:
         overrides["steps"] = args.steps
     if args.batch_size is not None:
         overrides["batch_size"] = args.batch_size
+    if args.checkpoint_seconds is not None:
+        overrides["checkpoint_seconds"] = args.checkpoint_seconds
     store = RunStore(args.runs_dir)
     if args.resume:
         if not store.exists(args.resume):
             return _fail(f"no run {args.resume!r} in {args.runs_dir}")
         config = store.config(args.resume)
         if args.steps is not None:
-            config = type(config)(**{**config.to_dict(), "steps": args.steps})
-        run_id = args.resume
+            config = dataclasses.replace(config, steps=args.steps)
+            config.validate()
     else:
         config = preset(args.preset, **overrides)
+    # Opened before the run exists: a --metrics-out that cannot be written leaves no run behind.
+    out = open(args.metrics_out, "a", encoding="utf-8") if args.metrics_out else None
     try:
-        trainer = Trainer(config, run_dir=store.path(run_id) if args.resume else None, resume=bool(args.resume))
+        if args.resume:
+            with store.lock(args.resume):  # one trainer per run: a second CLI or the server gets RunBusy
+                return _train_run(args, store, config, args.resume, out)
+        return _train_run(args, store, config, None, out)
+    finally:
+        if out:
+            out.close()
+
+
+def _train_run(args, store, config, resume_id: str | None, out) -> int:
+    from .data import DataUnavailable
+    from .training.trainer import Trainer
+
+    try:
+        trainer = Trainer(config, run_dir=store.path(resume_id) if resume_id else None, resume=bool(resume_id))
     except DataUnavailable as err:
         return _fail(str(err), 1)
-    if not args.resume:
-        run_id = store.create(config)
-        trainer.run_dir = store.path(run_id)
+    if resume_id:
+        run_id = resume_id
+        if config.steps != store.config(run_id).steps:
+            store.update_config(run_id, config)
+        store.rewind(run_id, trainer.step)  # steps after the checkpoint are logged again, once
+        store.set_status(run_id, "running", step=trainer.step, steps=config.steps, message="resumed")
+        return _loop(args, store, trainer, run_id, out)
+    run_id = store.create(config)
+    trainer.run_dir = store.path(run_id)
+    with store.lock(run_id):
+        return _loop(args, store, trainer, run_id, out)
+
+
+def _loop(args, store, trainer, run_id: str, out) -> int:
+    config = trainer.config
     if trainer.synthetic:
         print("note: training on the SYNTHETIC dataset (procedural shapes), not CIFAR-10", file=sys.stderr)
     print(f"run {run_id}: {', '.join(config.models)} on {trainer.device.type}, {config.steps} steps "
@@ -133,7 +167,6 @@ def _train(args) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     previous = signal.signal(signal.SIGINT, on_sigint)
 
-    out = open(args.metrics_out, "a", encoding="utf-8") if args.metrics_out else None
     bar = None
     if not args.quiet:
         from tqdm import tqdm
@@ -153,17 +186,22 @@ def _train(args) -> int:
                               f"train err {event.train_error:6.2%}  test err {event.test_error:6.2%}")
             elif event.model != "*" and event.status == "diverged":
                 _say(bar, f"warning: {event.message}")
-            elif event.model == "*" and event.status in ("done", "stopped"):
+            elif event.model == "*" and event.status in ("done", "stopped", "diverged"):
                 final = event.status
+    except Exception as err:  # the run failed (e.g. the disk is full): say so in its status, then one line
+        why = (str(err).splitlines() or [type(err).__name__])[0]
+        try:
+            store.set_status(run_id, "failed", message=why)
+        except OSError:
+            pass
+        return _fail(f"run {run_id} failed at step {trainer.step}: {why}", 1)
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
             bar.close()
-        if out:
-            out.close()
     where = store.path(run_id)
     print(f"run {run_id} {final} at step {trainer.step}; metrics and checkpoint in {where}", file=sys.stderr)
-    return 0 if final == "done" else 130
+    return {"done": 0, "diverged": 1}.get(final, 130)
 
 
 def _say(bar, text: str) -> None:

@@ -5,6 +5,8 @@ Environment (documented in app/README.md):
     RESNET_EDU_DATA_DIR   where CIFAR-10 lives or is downloaded to (default: data/)
     RESNET_EDU_TEST_TINY  1: offer the "tiny" preset (a few steps, narrow nets; config.py) for tests
     RESNET_EDU_TINY_STEPS steps of a tiny run (default: the preset's)
+    RESNET_EDU_REMOTE_CONTROL  1: sessions from other machines may start, stop and delete runs
+                          (default: they are viewers; see README "Safety")
 """
 
 import os
@@ -41,7 +43,35 @@ def _runner(root: str) -> JobRunner:
 
 
 def runner() -> JobRunner:
-    return _runner(str(runs_dir()))
+    shared = _runner(str(runs_dir()))
+    return _ViewerRunner(shared) if viewer() else shared
+
+
+def viewer() -> bool:
+    """A session from another machine (a server shared on purpose) watches; it cannot change runs.
+
+    Streamlit gives no IP for a session from this machine. The address is a convenience,
+    not authentication: a server that must be safe stays on 127.0.0.1 (the default).
+    """
+    if os.environ.get("RESNET_EDU_REMOTE_CONTROL", "") not in ("", "0", "false"):
+        return False
+    ip = getattr(st.context, "ip_address", None)
+    return isinstance(ip, str) and ip not in ("", "127.0.0.1", "::1", "localhost")
+
+
+class _ViewerRunner:
+    """The shared runner for a viewer: it reads everything, and refuses to start, stop or resume."""
+
+    def __init__(self, inner: JobRunner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def _refuse(self, *args, **kwargs):
+        raise ValueError("viewer mode: only the machine this server runs on can start, stop or resume runs")
+
+    submit = resume = stop = _refuse
 
 
 def store() -> RunStore:

@@ -20,7 +20,7 @@ POLL_SECONDS = 1.5
 
 def show_group(run_ids: list[str], view: str = "errors", predicted: str | None = None) -> None:
     store = context.store()
-    ids = [r for r in run_ids if store.exists(r)]
+    ids = [r for r in run_ids if store.readable(r)]  # a malformed run is named on the Runs page
     if len(ids) < len(run_ids):
         st.warning(t("live.missing"))
     if not ids:

@@ -18,9 +18,14 @@ def render() -> None:
     st.title(t("runs.title"))
     st.caption(t("runs.where", path=str(context.runs_dir())))
     store = context.store()
-    infos = store.list()
+    infos, broken = store.scan()
+    if context.viewer():
+        st.info(t("runs.viewer"), icon=":material/visibility:")
+    for bad in broken:  # a malformed folder (copied in, half-written) is named, never breaks the page
+        unreadable(bad)
     if not infos:
-        st.info(t("runs.empty"))
+        if not broken:
+            st.info(t("runs.empty"))
         return
     table = pd.DataFrame([{
         t("runs.col_id"): r.run_id, t("runs.col_models"): ", ".join(map(plots.model_label, r.config.models)),
@@ -28,6 +33,7 @@ def render() -> None:
         t("runs.col_seed"): r.config.seed, t("runs.col_precision"): r.config.precision,
         t("runs.col_status"): t(f"status.{r.status}"),
         t("runs.col_step"): f"{r.step:,} / {r.config.steps:,}",
+        t("runs.col_diverged"): ", ".join(map(plots.model_label, r.diverged)),
         t("runs.col_created"): time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))} for r in infos])
     st.dataframe(table, hide_index=True, width="stretch")
 
@@ -74,13 +80,25 @@ def replay(ids: list[str]) -> None:
         chart(fig, metric, key="compare_chart")
 
 
+def unreadable(bad) -> None:
+    st.warning(t("runs.unreadable", run=bad.run_id, reason=bad.reason), icon=":material/broken_image:")
+    if context.viewer():
+        return
+    c1, c2 = st.columns([3, 1])
+    sure = c1.checkbox(t("runs.delete_sure"), key=f"sure_{bad.run_id}")
+    if c2.button(t("runs.delete"), key=f"delete_{bad.run_id}", icon=":material/delete:", disabled=not sure):
+        context.store().delete(bad.run_id)
+        st.rerun()
+
+
 def manage(rid: str) -> None:
     store, runner = context.store(), context.runner()
     config, status, events = store.config(rid), store.status(rid), store.metrics(rid)
     state = status.get("status", "unknown")
     st.write(t("runs.status_line", status=t(f"status.{state}"), step=status.get("step", 0), steps=config.steps))
-    if status.get("message"):
-        (st.error if state == "failed" else st.caption)(status["message"])
+    message = status.get("message") or runner.errors.get(rid, "")
+    if message:
+        (st.error if state in ("failed", "diverged") else st.caption)(message)
     c1, c2, c3 = st.columns(3)
     c1.download_button(t("runs.export_json"), export.run_json(rid, config, status, events),
                        file_name=f"{rid}.json", mime="application/json", key=f"json_{rid}")
@@ -89,6 +107,8 @@ def manage(rid: str) -> None:
     c3.download_button(t("runs.export_cell"), export.notebook_cell(config), file_name=f"{rid}.py",
                        mime="text/x-python", key=f"cell_{rid}")
     st.code(export.notebook_cell(config), language="python")
+    if context.viewer():
+        return
     c1, c2, c3 = st.columns(3)
     if state in ACTIVE and c1.button(t("live.stop"), key=f"runs_stop_{rid}", icon=":material/stop_circle:"):
         runner.stop(rid)

@@ -8,13 +8,16 @@ poll the store. Closing a tab or clicking a widget does not touch a run; only `s
 
 import collections
 import os
+import sys
 import threading
 import traceback
 
 import torch
 
 from ..training.config import RunConfig
-from .store import ACTIVE, RunStore
+from .store import ACTIVE, RunBusy, RunStore
+
+RESUMABLE = ("stopped", "interrupted", "failed")
 
 
 class JobRunner:
@@ -23,6 +26,7 @@ class JobRunner:
         self._queue: collections.deque[tuple[str, bool]] = collections.deque()  # (run_id, resume)
         self._live: dict[str, object] = {}  # run_id -> Trainer, while it trains (None while it is built)
         self._stopping: set[str] = set()  # stop asked before the trainer existed
+        self.errors: dict[str, str] = {}  # run_id -> why it failed, when even that could not be written
         self._cond = threading.Condition()
         # Several users on a 2-core laptop: one run at a time, using the cores it is given.
         torch.set_num_threads(cpu_threads or max(1, min(os.cpu_count() or 1, torch.get_num_threads())))
@@ -43,13 +47,16 @@ class JobRunner:
         return run_id
 
     def resume(self, run_id: str) -> None:
-        """Queue a stopped or interrupted run to continue from its checkpoint."""
-        if self.is_live(run_id) or self.queue_position(run_id) is not None:
-            return
+        """Queue a stopped or interrupted run to continue from its checkpoint (once, however often asked)."""
         if not (self.store.path(run_id) / "checkpoint.pt").exists():
             raise ValueError("this run has no checkpoint to resume from (it stopped before its first save)")
-        self.store.set_status(run_id, "queued", message="resuming")
-        with self._cond:
+        with self._cond:  # the check and the enqueue under one lock: two clicks queue it once
+            if run_id in self._live or any(rid == run_id for rid, _ in self._queue):
+                return
+            status = self.store.status(run_id)
+            if status.get("status") in ACTIVE and self.store.owner_alive(run_id, status):
+                raise RunBusy(f"run {run_id} is already being trained (pid {status.get('pid', '?')})")
+            self.store.set_status(run_id, "queued", message="resuming")
             self._queue.append((run_id, True))
             self._cond.notify()
 
@@ -90,51 +97,73 @@ class JobRunner:
 
     # -- the workers -----------------------------------------------------------------------
     def _work(self) -> None:
-        from ..training.trainer import Trainer
-        while True:
+        while True:  # nothing below may end this loop: it is the server's only worker
             with self._cond:
                 self._cond.wait_for(lambda: self._queue)
                 run_id, resume = self._queue.popleft()
                 self._live[run_id] = None  # claimed: stop() now waits for the trainer
             try:
-                config = self.store.config(run_id)
-                self.store.set_status(run_id, "running", message="preparing data and models")
-                trainer = Trainer(config, run_dir=self.store.path(run_id), resume=resume)
-                with self._cond:
-                    self._live[run_id] = trainer
-                    if run_id in self._stopping:
-                        trainer.request_stop()
-                for _ in self.store.record(run_id, trainer.run()):
-                    pass
-            except Exception as err:  # the run fails, the server and the other runs go on
-                self.store.set_status(run_id, "failed", message=_explain(err))
-                self.store.append(run_id, {"kind": "status", "model": "*", "step": -1, "status": "failed",
-                                           "message": _explain(err), "trace": traceback.format_exc()[-2000:]})
+                with self.store.lock(run_id):  # a CLI resuming the same run waits its turn
+                    self._train(run_id, resume)
+            except RunBusy as err:  # another process trains it: its status is that process's to write
+                self.errors[run_id] = str(err)
+                _unqueue(self.store, run_id, str(err))
+            except BaseException as err:  # noqa: BLE001 (a failing handler must not kill the worker)
+                _report(f"run {run_id}: {_explain(err)}")
             finally:
                 with self._cond:
                     self._live.pop(run_id, None)
                     self._stopping.discard(run_id)
                     self._cond.notify_all()
 
+    def _train(self, run_id: str, resume: bool) -> None:
+        from ..training.trainer import Trainer
+        try:
+            config = self.store.config(run_id)
+            self.store.set_status(run_id, "running", message="preparing data and models")
+            trainer = Trainer(config, run_dir=self.store.path(run_id), resume=resume)
+            if resume:
+                self.store.rewind(run_id, trainer.step)  # the steps after the checkpoint are logged again
+            with self._cond:
+                self._live[run_id] = trainer
+                if run_id in self._stopping:
+                    trainer.request_stop()
+            for _ in self.store.record(run_id, trainer.run()):
+                pass
+        except Exception as err:  # the run fails, the server and the other runs go on
+            self._fail(run_id, err)
+
+    def _fail(self, run_id: str, err: Exception) -> None:
+        """Say why a run failed, in its status and its metrics; if the disk refuses even that, in memory."""
+        why = _explain(err)
+        self.errors[run_id] = why
+        try:
+            self.store.set_status(run_id, "failed", message=why)
+            self.store.append(run_id, {"kind": "status", "model": "*", "step": -1, "status": "failed",
+                                       "message": why, "trace": traceback.format_exc()[-2000:]})
+        except Exception as again:  # disk full: the status may stay stale; the listing shows errors[]
+            _report(f"run {run_id} failed ({why}), and recording that failed too: {_explain(again)}")
+
     def _adopt_orphans(self) -> None:
-        """Runs left 'queued' or 'running' by a server that is gone are marked 'interrupted'."""
-        for info in self.store.list():
-            # A run of this process (another runner, e.g. in tests) or of a live CLI is left alone.
-            if info.status in ACTIVE and not _pid_alive(self.store.status(info.run_id).get("pid")):
-                self.store.set_status(info.run_id, "interrupted",
-                                      message="the server stopped while this run was going; resume it")
+        """Runs left 'queued' or 'running' by a process that is gone are marked 'interrupted' (by listing)."""
+        self.store.list()
 
 
-def _pid_alive(pid) -> bool:
-    if not isinstance(pid, int):
-        return False
+def _unqueue(store: RunStore, run_id: str, why: str) -> None:
+    """Our 'queued' must not stay on a run another process took: it would never leave the queue."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        status = store.status(run_id)
+        if status.get("status") == "queued" and status.get("pid") == os.getpid():
+            store.set_status(run_id, "interrupted", message=why)
+    except Exception as err:  # noqa: BLE001
+        _report(f"run {run_id}: {_explain(err)}")
+
+
+def _report(text: str) -> None:
+    try:
+        print(f"resnet_edu job runner: {text}", file=sys.stderr)
+    except Exception:  # noqa: BLE001 (stderr closed: nothing more to do)
+        pass
 
 
 def _explain(err: Exception) -> str:

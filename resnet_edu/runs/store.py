@@ -208,6 +208,10 @@ class RunStore:
     def exists(self, run_id: str) -> bool:
         return bool(_ID.match(run_id)) and (self.root / run_id / "config.json").exists()
 
+    def readable(self, run_id: str) -> bool:
+        """The run exists and its config.json can be read (its status may still be odd)."""
+        return self.exists(run_id) and not isinstance(self._config(run_id), str)
+
     def config(self, run_id: str) -> RunConfig:
         """The run's config; ValueError with the file and the reason when it cannot be read."""
         got = self._config(run_id)
@@ -225,7 +229,7 @@ class RunStore:
             return f"config.json: {err.strerror or 'cannot be read'}"
         cached = self._configs.get(run_id)
         if cached and cached[0] == stamp:
-            return cached[1]
+            return cached[1][0] if isinstance(cached[1], tuple) else cached[1]
         try:
             meta = self._read_json(path)
             if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):

@@ -1,0 +1,71 @@
+"""The app over a hostile or broken run store (issue 10): pages keep working, nothing planted runs."""
+
+import time
+
+import pytest
+
+from app_helpers import app_env, no_failures, open_page
+from resnet_edu.runs.store import RunStore
+from test_safety import plant_malicious_run
+
+
+def test_malicious_checkpoint_does_not_run_when_the_analyses_page_opens(monkeypatch, tmp_path):
+    runs = app_env(monkeypatch, tmp_path)
+    marker = tmp_path / "pwned"
+    plant_malicious_run(runs, marker, models=("plain20", "resnet20"))
+    at = open_page("analyses")
+    assert not marker.exists(), "the page ran the checkpoint's code"
+    no_failures(at)
+
+
+def test_malformed_run_folders_are_shown_with_delete_and_other_pages_work(monkeypatch, tmp_path, tiny_config):
+    runs = app_env(monkeypatch, tmp_path)
+    store = RunStore(runs)
+    good = store.create(tiny_config)
+    store.set_status(good, "done", step=12)
+    bad_status = store.create(tiny_config)
+    (runs / bad_status / "status.json").write_text('"done"')
+    bad_config = store.create(tiny_config)
+    (runs / bad_config / "config.json").write_text('{"config": {"models": 7}}')
+    binary = store.create(tiny_config)
+    store.set_status(binary, "done", step=12)
+    with open(runs / binary / "metrics.jsonl", "ab") as f:
+        f.write(b"\x80\x81 not text\n")
+
+    at = open_page("runs")
+    no_failures(at)
+    warnings = [w.value for w in at.warning]
+    assert any(f"Unreadable run {bad_status}: status.json: not a JSON object" in w for w in warnings), warnings
+    assert any(f"Unreadable run {bad_config}: config.json:" in w for w in warnings), warnings
+    assert len(at.dataframe[0].value) == 2  # the good run and the one with a binary metrics line
+    at.checkbox(key=f"sure_{bad_status}").check().run()
+    at.button(key=f"delete_{bad_status}").click().run()
+    assert not (runs / bad_status).exists()
+    for page, params in (("home", {}), ("degradation", {}), ("analyses", {}),
+                         ("runs", {"runs": f"{binary};{bad_config}"})):
+        no_failures(open_page(page, **params))
+
+
+def test_huge_depth_in_the_url_is_one_line_and_builds_nothing(monkeypatch, tmp_path):
+    app_env(monkeypatch, tmp_path)
+    start = time.perf_counter()
+    at = open_page("degradation", models="resnet99999998")
+    no_failures(at)
+    assert time.perf_counter() - start < 60
+    shown = [e.value for e in at.error] + [w.value for w in at.warning]
+    assert any("too deep" in s for s in shown), shown
+
+
+def test_viewer_sessions_cannot_start_or_delete(monkeypatch, tmp_path):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
+    import streamlit as st
+    from ui import context
+    app_env(monkeypatch, tmp_path)
+    monkeypatch.setattr(type(st.context), "ip_address", property(lambda self: "192.168.1.23"))
+    assert context.viewer()
+    with pytest.raises(ValueError, match="viewer mode"):
+        context.runner().submit(context.make_config("tiny", ("plain8",), "synthetic"))
+    monkeypatch.setenv("RESNET_EDU_REMOTE_CONTROL", "1")
+    assert not context.viewer()
