@@ -287,3 +287,33 @@ def test_spec_is_hashable_and_names_parse():
     assert spec.block == "bottleneck" and spec.n == 111 and spec.design == "full_preact"
     assert parse_model_name("preact_resnet110").block == "basic"
     assert hash(parse_model_name("resnet56")) == hash(parse_model_name("RESNET56"))
+
+
+def test_table1_rows_and_labels_say_which_experiment_a_variant_is():
+    """v2 Table 1 (ResNet-110): λ=0.5 on h and F 12.35, on h only fails; exclusive gating fails for
+    b_g = 0 to -5, 8.70 at -6, 9.81 at -7; shortcut-only gating 12.86 at 0, 6.91 at -6; 1×1 conv
+    12.22; dropout 0.5 fails."""
+    from resnet_edu.models import table1_row
+    from resnet_edu.viz.plots import model_label
+    rows = {"": "6.61", "variant=scaling": "12.35", "variant=scaling,scale_branch=false": "fails",
+            "variant=exclusive_gate": "fails", "variant=exclusive_gate,gate_bias=-5": "fails",
+            "variant=exclusive_gate,gate_bias=-6": "8.70", "variant=exclusive_gate,gate_bias=-7": "9.81",
+            "variant=shortcut_gate": "12.86", "variant=shortcut_gate,gate_bias=-6": "6.91",
+            "variant=conv1x1": "12.22", "variant=dropout": "fails",
+            "variant=dropout,dropout_rescale=true": None, "variant=scaling,scale=0.9": None}
+    for opts, row in rows.items():
+        options = dict(kv.split("=") for kv in filter(None, opts.split(",")))
+        options = {k: {"true": True, "false": False}.get(v, v) for k, v in options.items()}
+        for k in ("gate_bias", "scale"):
+            if k in options:
+                options[k] = float(options[k])
+        assert table1_row(parse_model_name("resnet110", **options)) == row, opts
+    assert model_label("resnet110:variant=scaling") == \
+        "ResNet-110 (constant scaling: λ=0.5 on h, 1−λ on F, v2 Table 1: 12.35 %)"
+    assert model_label("resnet110:variant=scaling,scale_branch=false") == \
+        "ResNet-110 (constant scaling: λ=0.5 on h only, v2 Table 1: fails)"
+    # Gated nets name their gate-bias init, the default one too.
+    assert "b_g=0" in model_label("resnet110:variant=exclusive_gate")
+    assert "b_g=-6, v2 Table 1: 6.91 %" in model_label("resnet110:variant=shortcut_gate,gate_bias=-6")
+    assert "b_g=-1" in model_label("highway20")
+    assert model_label("resnet56:variant=dropout") == "ResNet-56 (dropout 0.5 on h, no rescale, v2 Table 1: fails)"

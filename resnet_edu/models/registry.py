@@ -168,6 +168,32 @@ def build_model(name: str, **options) -> nn.Module:
     return parse_model_name(name, **options).build()
 
 
+def table1_row(spec: ModelSpec) -> str | None:
+    """The v2 Table 1 row (ResNet-110, CIFAR-10 test error) whose shortcut this spec uses, or None.
+
+    "fails" where the paper says so. Rows: constant scaling λ=0.5 on the shortcut only fails, on
+    the shortcut and 1-λ on F 12.35; exclusive gating fails for b_g = 0 to -5, 8.70 at -6, 9.81
+    at -7; shortcut-only gating 12.86 at b_g = 0, 6.91 at -6; 1×1 conv shortcut 12.22; dropout
+    0.5 on the shortcut (v2's, no rescale) fails.
+    """
+    if spec.family != "cifar" or spec.design != "original" or spec.shortcut is None:
+        return None
+    v, b = spec.variant, spec.gate_bias
+    if v == "scaling" and spec.scale == 0.5:
+        return "12.35" if spec.scale_branch else "fails"
+    if v == "exclusive_gate" and b == int(b) and -7 <= b <= 0:
+        return {-6: "8.70", -7: "9.81"}.get(int(b), "fails")
+    if v == "shortcut_gate":
+        return {0: "12.86", -6: "6.91"}.get(b)
+    if v == "conv1x1":
+        return "12.22"
+    if v == "dropout" and spec.dropout == 0.5 and not spec.dropout_rescale:
+        return "fails"
+    if v == "identity" and spec.shortcut == "A" and (spec.block, spec.span) == ("basic", 2):
+        return "6.61"
+    return None
+
+
 def _widths(value) -> tuple:
     """widths=16/32/64 (a CLI or URL option) or a sequence -> a tuple of three ints."""
     if isinstance(value, str):

@@ -12,6 +12,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..models import table1_row
+from ..training.config import model_spec
 from .gap import WINDOW, smoothed
 
 # Okabe & Ito (2008), colour-blind safe; black is left out (it reads as "axis").
@@ -272,7 +274,50 @@ def model_label(entry: str, words: dict[str, str] | None = None) -> str:
     extras = []
     for item in filter(None, opts.split(",")):
         key, _, value = item.partition("=")
+        if key in VARIANT_KEYS:
+            continue  # said once, with its Table 1 row, by variant_label
         extras.append({"batchnorm": "no BN" if value.lower() == "false" else "BN",
                        "shortcut": f"option {value}"}.get(key, value if key == "design" else f"{key}={value}"))
-    extras = [words.get(e, e) for e in extras]
+    extras = [words.get(e, e) for e in extras] + variant_label(entry, words)
     return name + (f" ({', '.join(extras)})" if extras else "")
+
+
+# A shortcut variant in words (v2 §3.1, Table 1). Keys of `words` are these English templates.
+VARIANT_TEMPLATES = {
+    "scaling_both": "constant scaling: λ={scale} on h, 1−λ on F",
+    "scaling_shortcut": "constant scaling: λ={scale} on h only",
+    "exclusive_gate": "exclusive gating, b_g={bias}",
+    "shortcut_gate": "shortcut-only gating, b_g={bias}",
+    "conv1x1": "1×1 conv shortcut",
+    "dropout": "dropout {p} on h, no rescale",
+    "dropout_inverted": "inverted dropout {p} on h",
+    "row": "v2 Table 1: {error} %",
+    "row_fails": "v2 Table 1: fails",
+}
+VARIANT_KEYS = ("variant", "scale", "scale_branch", "gate_bias", "dropout", "dropout_rescale")
+
+
+def variant_label(entry: str, words: dict[str, str] | None = None) -> list[str]:
+    """The label parts of a shortcut variant: its λ, b_g or dropout, and the v2 Table 1 row it
+    reproduces (ResNet-110). Gated nets always name their gate-bias init, the default included."""
+    words = words or {}
+    try:
+        spec = model_spec(entry)
+    except ValueError:
+        return []
+    say = lambda key, **kw: words.get(VARIANT_TEMPLATES[key], VARIANT_TEMPLATES[key]).format(**kw)  # noqa: E731
+    v = spec.variant
+    if v == "scaling":
+        parts = [say("scaling_both" if spec.scale_branch else "scaling_shortcut", scale=f"{spec.scale:g}")]
+    elif v in ("exclusive_gate", "shortcut_gate"):
+        parts = [say(v, bias=f"{spec.gate_bias:g}")]
+    elif v == "conv1x1":
+        parts = [say("conv1x1")]
+    elif v == "dropout":
+        parts = [say("dropout_inverted" if spec.dropout_rescale else "dropout", p=f"{spec.dropout:g}")]
+    else:
+        return []
+    row = table1_row(spec)
+    if row is not None:
+        parts.append(say("row_fails") if row == "fails" else say("row", error=row))
+    return parts
