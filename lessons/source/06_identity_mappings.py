@@ -127,13 +127,13 @@ print(f"ResNet-{DEPTH}: {n_units} units; the clean path's factor with λ = 0.5 i
 
 entries = {
     "identity (a)": f"resnet{DEPTH}",
-    "scaling λ=0.5": f"resnet{DEPTH}:variant=scaling",
+    "scaling λ=0.5 on h and F (Table 1: 12.35)": f"resnet{DEPTH}:variant=scaling",
     "exclusive gate, b_g=0": f"resnet{DEPTH}:variant=exclusive_gate",
     "exclusive gate, b_g=-6": f"resnet{DEPTH}:variant=exclusive_gate,gate_bias=-6",
     "shortcut-only gate, b_g=0": f"resnet{DEPTH}:variant=shortcut_gate",
     "shortcut-only gate, b_g=-6": f"resnet{DEPTH}:variant=shortcut_gate,gate_bias=-6",
     "1×1 conv shortcut": f"resnet{DEPTH}:variant=conv1x1",
-    "dropout shortcut 0.5": f"resnet{DEPTH}:variant=dropout",
+    "dropout 0.5 on h, no rescale (Table 1: fails)": f"resnet{DEPTH}:variant=dropout",
     "plain (no shortcut)": f"plain{DEPTH}",
 }
 profiles = {label: signal_at_init(entry, widths=WIDTHS, batch=BATCH, seed=0) for label, entry in entries.items()}
@@ -167,9 +167,13 @@ is a product through many layers. Compare with Table 1 — those are the variant
 Look at the gates initialized with $b_g = -6$: $\sigma(-6) \approx 0.0025$, so $1 - g \approx 1$ and
 the shortcut starts *almost an identity*. Their profiles move back towards the identity's (the
 exclusive gate all the way, since its branch is also multiplied by $g \approx 0$), and those are exactly
-Table 1's better gated numbers (shortcut-only gating: 6.91 instead of 12.86). Dropout keeps the
-shortcut's *expected* value, so its profile at initialization looks fine; its harm is that the
-shortcut is randomly cut at every step during training (Table 1: fails).
+Table 1's better gated numbers (shortcut-only gating: 6.91 instead of 12.86). Dropout on the
+shortcut, as v2 §3.1 describes it, is a random scale *with expectation 0.5* (PyTorch's `nn.Dropout`
+would multiply the kept half by 2 and keep the expectation at 1: `variant=dropout` here is the
+paper's, `dropout_rescale=true` the inverted one). So its profile drifts like a milder constant
+scaling (110 layers, widths 8/16/32, seeds 0–2: log10 ratio 4.1–4.2, against 1.9 for the identity and
+6.2 for λ = 0.5), and on top of that the shortcut is randomly cut at every training step (Table 1:
+fails).
 
 Note what Table 1 also shows: the 1×1 conv shortcut *adds* parameters and representational power, yet
 is worse (12.22 vs 6.61). v2 concludes these failures are optimization difficulties, not a lack of
@@ -178,7 +182,7 @@ representational ability.
         zh=r"""
 **这说明了什么？** 由于分支里有 BN，梯度并不会真的按 $0.5^{54}$ 缩小：BN 会把每个分支的尺度重新拉回来。真正改变的是*由哪条通路*来传递梯度。用恒等捷径时，首尾梯度之比保持在较小的范围；而常数缩放、$b_g = 0$ 的门控、1×1 卷积捷径，都让这个比值漂移好几个数量级，和普通网络（虚线）差不多：干净的那一项没了，剩下的只有穿过许多层的连乘。对照表 1——正是这些变体训练失败或误差高达 12–13%。
 
-再看 $b_g = -6$ 初始化的门控：$\sigma(-6) \approx 0.0025$，于是 $1 - g \approx 1$，捷径一开始*几乎就是恒等映射*。它们的曲线向恒等捷径靠拢（互斥门控的分支同时乘上了 $g \approx 0$，所以几乎完全回到恒等捷径的样子），而这恰好对应表 1 中门控较好的结果（仅捷径门控：6.91，而不是 12.86）。dropout 保持了捷径的*期望值*，所以初始化时它的曲线看起来没问题；它的害处在于训练中每一步都随机切断捷径（表 1：训练失败）。
+再看 $b_g = -6$ 初始化的门控：$\sigma(-6) \approx 0.0025$，于是 $1 - g \approx 1$，捷径一开始*几乎就是恒等映射*。它们的曲线向恒等捷径靠拢（互斥门控的分支同时乘上了 $g \approx 0$，所以几乎完全回到恒等捷径的样子），而这恰好对应表 1 中门控较好的结果（仅捷径门控：6.91，而不是 12.86）。按 v2 §3.1 的描述，捷径 dropout 是一个*期望为 0.5* 的随机缩放（PyTorch 的 `nn.Dropout` 会把保留下来的一半乘以 2，使期望仍为 1：这里的 `variant=dropout` 是论文的版本，`dropout_rescale=true` 是倒置 dropout）。所以它的曲线像一个温和些的常数缩放那样漂移（110 层、宽度 8/16/32、种子 0–2：log10 比值为 4.1–4.2，恒等捷径约 1.9，λ = 0.5 约 6.2）；此外，训练中每一步捷径都会被随机切断（表 1：训练失败）。
 
 表 1 还告诉我们一件事：1×1 卷积捷径*增加*了参数、表示能力更强，结果却更差（12.22 对 6.61）。v2 的结论是：这些失败源于优化困难，而不是表示能力不足。
 """,
