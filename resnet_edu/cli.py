@@ -10,7 +10,7 @@ import json
 import signal
 import sys
 
-from .training.config import PRESETS, preset, split_models
+from .training.config import PRECISIONS, PRESETS, preset, split_models
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--runs-dir", default="data/runs", help="the run store (config, metrics, checkpoint)")
     t.add_argument("--resume", metavar="RUN_ID", help="continue a run of the run store from its checkpoint")
     t.add_argument("--no-fast", action="store_true", help="plain fp32 path, no channels_last/bf16")
+    t.add_argument("--precision", choices=PRECISIONS,
+                   help="training precision (evaluation is always fp32); default: the preset's (paper: fp32)")
     t.add_argument("--compile", action="store_true", help="torch.compile the models (CUDA)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -102,6 +104,9 @@ def _models() -> int:
 
 def _train(args) -> int:
     from .runs.store import RunStore
+    from .training.device import pick_cpu_threads
+
+    pick_cpu_threads()  # never more CPU threads than free cores (extra ones spin against other work)
 
     overrides = dict(models=split_models(args.models),
                      dataset=args.dataset, data_dir=args.data_dir, device=args.device, seed=args.seed,
@@ -110,6 +115,8 @@ def _train(args) -> int:
         overrides["steps"] = args.steps
     if args.batch_size is not None:
         overrides["batch_size"] = args.batch_size
+    if args.precision is not None:
+        overrides["precision"] = args.precision
     if args.checkpoint_seconds is not None:
         overrides["checkpoint_seconds"] = args.checkpoint_seconds
     store = RunStore(args.runs_dir)

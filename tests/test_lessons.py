@@ -155,3 +155,27 @@ def test_lesson_runs_top_to_bottom_in_smoke_mode(name, lang):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+
+
+def test_torch_threads_never_exceed_free_cores_or_the_limits(monkeypatch):
+    """Lessons, the CLI and the app's worker pick threads this way: on busy cores extra OpenMP
+    threads made a lesson step several times slower (lessons/README.md)."""
+    import torch
+
+    from resnet_edu.training import device
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        monkeypatch.setattr(device.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        idle = device.free_cores()
+        assert idle == len(os.sched_getaffinity(0))
+        assert device.pick_cpu_threads() == idle == torch.get_num_threads()
+        assert device.pick_cpu_threads(limit=1) == 1 == torch.get_num_threads()
+        monkeypatch.setattr(device.os, "getloadavg", lambda: (1000.0, 0.0, 0.0))
+        assert device.free_cores() == 1 and device.pick_cpu_threads() == 1
+        monkeypatch.setattr(device.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        assert device.pick_cpu_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -15,6 +15,7 @@ import traceback
 import torch
 
 from ..training.config import RunConfig
+from ..training.device import pick_cpu_threads
 from .store import ACTIVE, RunBusy, RunStore
 
 RESUMABLE = ("stopped", "interrupted", "failed")
@@ -29,7 +30,7 @@ class JobRunner:
         self.errors: dict[str, str] = {}  # run_id -> why it failed, when even that could not be written
         self._cond = threading.Condition()
         # Several users on a 2-core laptop: one run at a time, using the cores it is given.
-        torch.set_num_threads(cpu_threads or max(1, min(os.cpu_count() or 1, torch.get_num_threads())))
+        pick_cpu_threads(cpu_threads)  # never more than the free cores, nor cpu_threads
         self._adopt_orphans()
         self._workers = [threading.Thread(target=self._work, name=f"resnet-edu-worker-{i}", daemon=True)
                          for i in range(max_parallel)]
