@@ -59,3 +59,11 @@ def test_models_lists_the_paper_table():
     r = _cli("models")
     assert r.returncode == 0
     assert "resnet56" in r.stdout and "853,018" in r.stdout
+
+
+def test_train_records_the_precision_it_was_asked_for(tmp_path):
+    r = _cli("train", "--models", "resnet8", "--dataset", "synthetic", "--preset", "tiny", "--precision", "fp32",
+             "--runs-dir", str(tmp_path / "runs"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    [run] = (tmp_path / "runs").iterdir()
+    assert json.loads((run / "config.json").read_text())["config"]["precision"] == "fp32"
