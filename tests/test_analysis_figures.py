@@ -24,6 +24,10 @@ def test_every_builder_draws_its_data_with_the_given_labels():
     prof = SignalProfile("resnet8", 8, "train", (1.0, 2.0, 4.0, 8.0), (8.0, 4.0, 2.0, 1.0))
     assert list(figures.signal_figure([prof]).data[0].y) == [8.0, 4.0, 2.0, 1.0]
     assert list(figures.signal_figure([prof], which="forward").data[0].y) == [1.0, 2.0, 4.0, 8.0]
+    gated = SignalProfile("resnet20:variant=exclusive_gate", 20, "train", (1.0,), (1.0,))
+    from resnet_edu.viz.plots import model_label
+    assert figures.signal_figure([gated], label=model_label).data[0].name == \
+        "ResNet-20 (exclusive gating, b_g=0, v2 Table 1: fails)"  # the gate-bias init is named
 
     z = torch.rand(2, 32, 32)
     maps = AttributionMaps(z, z - 0.5, z, torch.tensor([1, 2]), torch.tensor([1, 0]), torch.zeros(2))

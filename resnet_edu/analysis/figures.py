@@ -2,7 +2,7 @@
 pass its translated strings; the defaults are English. Builders only draw: no computing here.
 """
 
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import plotly.graph_objects as go
 import torch
@@ -64,15 +64,19 @@ def path_length_figure(n: int, *, title: str = "Paths through {n} residual units
 def signal_figure(profiles: Sequence[SignalProfile], *, which: str = "backward",
                   title: str = "Gradient norm along depth at initialisation",
                   x_label: str = "position l (0 = after the stem)", y_label: str = "‖∂E/∂x_l‖",
-                  normalize: bool = True) -> go.Figure:
-    """One line per net, log y. normalize divides by the value at the top (backward) or bottom (forward)."""
+                  normalize: bool = True, label: Callable[[str], str] = str) -> go.Figure:
+    """One line per net, log y. normalize divides by the value at the top (backward) or bottom (forward).
+
+    label names a net by its entry (the app passes its model_label, which gives a gated net's b_g
+    and a variant's v2 Table 1 row).
+    """
     if which not in ("forward", "backward"):
         raise ValueError("which must be 'forward' or 'backward'")
     fig = go.Figure()
     for p in profiles:
         values = p.backward_norm if which == "backward" else p.forward_norm
         ref = (values[-1] if which == "backward" else values[0]) if normalize else 1.0
-        fig.add_trace(go.Scatter(x=list(range(len(values))), y=[v / ref for v in values], name=p.entry,
+        fig.add_trace(go.Scatter(x=list(range(len(values))), y=[v / ref for v in values], name=label(p.entry),
                                  mode="lines"))
     fig.update_layout(title=title, xaxis_title=x_label, yaxis_title=y_label, yaxis_type="log")
     return fig
