@@ -6,6 +6,7 @@ server (app/ui/context.py) and poll the run store.
 
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 for folder in (str(ROOT), str(ROOT / "app")):
@@ -14,7 +15,7 @@ for folder in (str(ROOT), str(ROOT / "app")):
 
 import streamlit as st  # noqa: E402
 
-from ui import context  # noqa: E402
+from ui import context, controls  # noqa: E402
 from ui.i18n import language_toggle, t  # noqa: E402
 from views import analyses, blocks, degradation, gradients, home, residual, runs  # noqa: E402
 
@@ -27,31 +28,39 @@ PAGES = {  # url path -> (render function, icon)
     "analyses": (analyses.render, ":material/biotech:"),
     "runs": (runs.render, ":material/folder_open:"),
 }
-PAGE_PARAMS = ("models", "preset", "dataset", "seeds", "runs")
+PAGE_PARAMS = ("models", "preset", "dataset", "seeds", "runs", "guess", "shortcut", "design", "depth", "metric")
 
 st.set_page_config(page_title="ResNet Lab", page_icon=":material/science:", layout="wide")
 language_toggle()
 
+# The default page is served at the root URL and nowhere else: a browser at /home (or at
+# /degradation?page=degradation) would get "Page not found" if that page were the default.
 wanted = st.query_params.get("page", "home")
-pages = [st.Page(render, title=t(f"page.{name}"), icon=icon, url_path=name, default=name == wanted)
+wanted = wanted if wanted in PAGES else "home"
+at_path = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+default = next(n for n in PAGES if n != at_path) if at_path == wanted else wanted
+pages = [st.Page(render, title=t(f"page.{name}"), icon=icon, url_path=name, default=name == default)
          for name, (render, icon) in PAGES.items()]
-if not any(name == wanted for name in PAGES):
-    pages[0] = st.Page(home.render, title=t("page.home"), icon=":material/home:", url_path="home", default=True)
 page = st.navigation(pages)
 context.PAGE_OBJECTS.update(dict(zip(PAGES, pages)))
 name = next((n for n, p in zip(PAGES, pages) if p is page or p.title == page.title), "home")
 
-# A new page starts from its own defaults, not the previous page's models or runs.
-if st.session_state.get("page") not in (None, name):
+# A page opens with its own settings, not the previous page's models or runs: those it had when
+# this session last left it (a run reached by a link survives a visit elsewhere), else its defaults.
+previous = st.session_state.get("page")
+if previous not in (None, name):
+    st.session_state[f"url_of.{previous}"] = {k: st.query_params[k] for k in PAGE_PARAMS if k in st.query_params}
     for key in PAGE_PARAMS:
         st.query_params.pop(key, None)
+    for key, value in st.session_state.get(f"url_of.{name}", {}).items():
+        st.query_params[key] = value
 st.session_state["page"] = name
 if st.query_params.get("page") != name:
     st.query_params["page"] = name
 
 with st.sidebar:
-    kind, label = context.device_type()
-    st.caption(t("device.line", device=label))
+    kind = context.device_type()[0]
+    st.caption(t("device.line", device=controls.device_name()))
     st.caption(t(f"device.note_{kind}"))
     if context.tiny_mode():
         st.caption("RESNET_EDU_TEST_TINY=1")

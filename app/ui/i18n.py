@@ -64,3 +64,22 @@ def lkey(name: str) -> str:
     """A widget key per language: a widget whose option labels are translated starts afresh
     when the language changes (the browser would otherwise keep showing the old labels)."""
     return f"{name}.{lang()}"
+
+
+def label_words() -> dict[str, str]:
+    """English parts of a model label ('no BN', 'option B', 'full_preact') -> the current language."""
+    from resnet_edu.models import DESIGNS, SHORTCUT_OPTIONS
+    from resnet_edu.viz.plots import VARIANT_TEMPLATES
+
+    words = {"no BN": t("label.no_bn"), "BN": t("label.bn")}
+    words.update({f"option {o}": t("label.option", option=o) for o in SHORTCUT_OPTIONS})
+    words.update({d: t(f"design_short.{d}") for d in DESIGNS})
+    words.update({text: t(f"label.variant.{key}") for key, text in VARIANT_TEMPLATES.items()})  # λ, b_g, Table 1 row
+    return words
+
+
+def model_label(entry: str) -> str:
+    """plots.model_label in the current language: 'plain-56 (no BN)' -> 'plain-56（无 BN）'."""
+    from resnet_edu.viz.plots import model_label as label
+
+    return label(entry, words=label_words())

@@ -2,22 +2,21 @@
 
 Pressing start queues one run per seed (each run trains all chosen models in lockstep on
 the same batches). The group's run ids go into the session and the URL (?runs=), so a
-widget click, a reload or a second browser shows the same runs.
+widget click, a reload or a second browser shows the same runs; the prediction goes into the
+URL too (?guess=), so a reload mid-run still ends with the reveal.
 """
 
 import streamlit as st
 
-from resnet_edu.viz import plots
-
 from . import context, controls, live
-from .i18n import formatter, lkey, t
+from .i18n import formatter, lkey, model_label, t
 
 
 def model_picker(key: str, choices: list[str], defaults: list[str]) -> list[str]:
     wanted = context.url_list("models", defaults)
     choices = list(dict.fromkeys(choices + [m for m in wanted if m not in choices]))
     return st.multiselect(t("lab.models"), choices, default=[m for m in wanted if m in choices],
-                          format_func=plots.model_label, key=f"{key}_models")
+                          format_func=model_label, key=f"{key}_models")
 
 
 def lab(key: str, models: list[str], view: str = "errors", predict: bool = True) -> None:
@@ -47,24 +46,26 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
 
     predicted = None
     if predict and len(models) >= 2:
-        predicted = st.radio(t("predict.question"), models + ["?"], index=None, horizontal=True,
-                             format_func=formatter(lambda m: t("predict.unsure") if m == "?" else plots.model_label(m),
-                                                     models + ["?"]),
-                             key=lkey(f"{key}_predict"))
+        options = models + ["?"]
+        guess = context.url_get("guess")  # the URL keeps it across a reload and a language switch
+        predicted = st.radio(t("predict.question"), options, index=options.index(guess) if guess in options else None,
+                             horizontal=True, key=lkey(f"{key}_predict"),
+                             format_func=formatter(lambda m: t("predict.unsure") if m == "?" else model_label(m), options))
+        context.url_set(guess=predicted or "")
     if st.button(t("lab.start"), type="primary", icon=":material/play_arrow:", disabled=not configs, key=f"{key}_start"):
         ids = [context.runner().submit(c, label=f"{key}: {', '.join(models)} seed {c.seed}") for c in configs]
         st.session_state[f"{key}_group"] = ids
         st.session_state[f"{key}_predicted"] = predicted
     context.url_set(models=models, preset=preset_name, dataset=dataset, seeds=seeds)
 
+    # The session keeps the group (also one reached by a link), so leaving the page and coming back shows it.
     group = st.session_state.get(f"{key}_group") or context.url_list("runs", [])
-    if not group:
-        watched = live.watch_active(key)
-        if watched:
-            st.session_state[f"{key}_group"] = group = watched
+    if group and f"{key}_group" not in st.session_state:
+        st.session_state[f"{key}_group"] = group
+        st.session_state[f"{key}_predicted"] = context.url_get("guess") or None  # a reload: the guess made before
     if group:
         context.url_set(runs=group)
         st.divider()
         live.show_group(group, view, st.session_state.get(f"{key}_predicted"))
-    else:
+    elif not live.watch_active(key):
         st.caption(t("lab.nothing_yet"))

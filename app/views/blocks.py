@@ -9,6 +9,7 @@ from resnet_edu.training.config import model_spec
 from resnet_edu.viz.diagrams import unit_dot
 from resnet_edu.models import DESIGNS, BasicBlock, ResidualUnit, count_macs, count_params
 
+from ui import context
 from ui.i18n import formatter, lkey, t
 
 EQUATIONS = {
@@ -21,6 +22,15 @@ EQUATIONS = {
 PLAIN_EQUATION = r"x_{l+1} = \mathrm{ReLU}\big(\mathcal{F}(x_l)\big)"
 
 
+SHORTCUTS = ["none", "A", "B", "C"]
+DEPTHS = [20, 32, 44, 56, 110]
+
+
+def _url_index(name: str, options: list[str], default: str) -> int:
+    value = context.url_get(name, default)
+    return options.index(value) if value in options else options.index(default)
+
+
 @st.cache_data(show_spinner=False)
 def counts(entry: str) -> tuple[int, int]:
     model = model_spec(entry).build()
@@ -30,13 +40,18 @@ def counts(entry: str) -> tuple[int, int]:
 def render() -> None:
     st.title(t("blocks.title"))
     st.markdown(t("blocks.intro"))
+    # The URL holds the choice (?design=, ?shortcut=, ?depth=): a link, a reload or a language switch keeps it.
     c1, c2, c3 = st.columns(3)
-    design = c1.selectbox(t("residual.design"), DESIGNS, format_func=formatter(lambda d: t(f"design.{d}"), DESIGNS), key=lkey("blocks_design"))
-    shortcut = c2.radio(t("blocks.shortcut"), ["none", "A", "B", "C"], index=1, horizontal=True,
+    design = c1.selectbox(t("residual.design"), DESIGNS, index=_url_index("design", DESIGNS, "original"),
+                          format_func=formatter(lambda d: t(f"design.{d}"), DESIGNS), key=lkey("blocks_design"))
+    shortcut = c2.radio(t("blocks.shortcut"), SHORTCUTS, index=_url_index("shortcut", SHORTCUTS, "A"), horizontal=True,
                         format_func=formatter(lambda o: t("blocks.plain") if o == "none" else t(f"shortcut.{o}"),
-                                               ["none", "A", "B", "C"]),
+                                              SHORTCUTS),
                         key=lkey("blocks_shortcut"))
-    depth = c3.selectbox(t("blocks.depth"), [20, 32, 44, 56, 110], index=3, key="blocks_depth")
+    depth = c3.selectbox(t("blocks.depth"), DEPTHS, index=_url_index("depth", [str(d) for d in DEPTHS], "56"),
+                         key="blocks_depth")
+    context.url_set(design=design if design != "original" else "", shortcut=shortcut if shortcut != "A" else "",
+                    depth=depth if depth != 56 else "")
     plain = shortcut == "none"
     short = None if plain else shortcut
 
