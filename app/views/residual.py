@@ -35,6 +35,14 @@ def _from_url(option: str, allowed, default: str) -> str:
     return value if value in allowed else default
 
 
+def _buildable(name: str) -> bool:
+    try:
+        model_spec(name)
+        return name.startswith(("resnet", "plain"))
+    except ValueError:
+        return False
+
+
 def render() -> None:
     st.title(t("residual.title"))
     st.markdown(t("residual.intro"))
@@ -58,6 +66,7 @@ def render() -> None:
             st.error(t("residual.bad_depth", error=str(err)), icon=":material/warning:")
     # The picker holds bare names; the options above are added to each residual one.
     wanted = [m.partition(":")[0] for m in context.url_list("models", DEFAULTS)]
+    names += [w for w in dict.fromkeys(wanted) if w not in names and _buildable(w)]  # a link's other depths
     picked = st.multiselect(t("lab.models"), names, default=[m for m in dict.fromkeys(wanted) if m in names],
                             format_func=lambda n: model_label(entry(n, shortcut, design)), key="residual_models")
     models = [entry(n, shortcut, design) for n in picked]

@@ -38,7 +38,11 @@ def render() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
     ids = [r.run_id for r in infos]
-    wanted = [r for r in context.url_list("runs", ids[:1]) if r in ids]
+    linked = context.url_list("runs", ids[:1])
+    wanted = [r for r in linked if r in ids]
+    gone = [r for r in linked if r not in ids]
+    if gone:  # a link to a deleted (or mistyped) run says so instead of showing an empty selection
+        st.warning(t("runs.gone", runs=", ".join(gone)), icon=":material/link_off:")
     chosen = st.multiselect(t("runs.compare"), ids, default=wanted, key="runs_chosen")
     context.url_set(runs=chosen)
     if not chosen:
