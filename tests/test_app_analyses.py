@@ -17,6 +17,9 @@ def test_analyses_page_without_trained_models(lang, monkeypatch, tmp_path):
     assert any(b.label.startswith(("Train plain20", "训练 plain20")) for b in at.button)
     titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
     assert any("radient" in s or "梯度" in s for s in titles), titles  # the signal-propagation charts
+    names = [trace.get("name", "") for spec in plotly_specs(at) for trace in spec["data"]]
+    scaling = "constant scaling: λ=0.5 on h, 1−λ on F" if lang == "en" else "常数缩放：捷径乘 λ=0.5，F 乘 1−λ"
+    assert any(scaling in n and "12.35" in n for n in names), names  # the variant names its Table 1 row
 
 
 def test_analyses_train_then_lesion_attributions_landscape(monkeypatch, tmp_path):

@@ -13,7 +13,7 @@ from resnet_edu.analysis.landscape import random_line, surface
 
 from ui import context
 from ui.charts import chart
-from ui.i18n import formatter, t
+from ui.i18n import formatter, model_label, t
 
 DEPTHS = [20, 56]
 
@@ -158,10 +158,12 @@ def _signal_tab() -> None:
     profiles = _cached(key, lambda: signal.signal_sweep(entries, bn_mode=bn_mode, on_progress=tick))
     bar.empty()
     chart(figures.signal_figure(profiles, which="backward", title=t("analyses.signal_backward"),
-                                x_label=t("analyses.signal_x"), y_label=t("analyses.signal_backward_y")),
+                                x_label=t("analyses.signal_x"), y_label=t("analyses.signal_backward_y"),
+                                label=model_label),
           "signal_backward", key="signal_backward")
     chart(figures.signal_figure(profiles, which="forward", title=t("analyses.signal_forward"),
-                                x_label=t("analyses.signal_x"), y_label=t("analyses.signal_forward_y")),
+                                x_label=t("analyses.signal_x"), y_label=t("analyses.signal_forward_y"),
+                                label=model_label),
           "signal_forward", key="signal_forward")
 
 
