@@ -49,6 +49,10 @@ class RunConfig:
     checkpoint_every: int = 0  # steps between checkpoints (0: only by time, at evaluations and at the end)
     checkpoint_seconds: float = 60.0  # seconds of training between checkpoints (0: off); a kill loses at most this
     seed: int = 0
+    # A seed band in one run: every model once per seed (its init and its data order), named
+    # "resnet56@seed1"; empty: the one `seed`. Same-architecture models step as one (`stack`).
+    seeds: tuple[int, ...] = ()
+    stack: bool = True  # step same-architecture v1 CIFAR nets as one grouped computation (stacked.py)
     device: str = "auto"  # "auto", "cuda", "mps" or "cpu"
     fast: bool = True  # channels_last, bf16 autocast, fused SGD on CUDA; see fastpath.py
     # Training precision: "fp32", "bf16" (autocast; needs CUDA or a CPU with bf16 units) or "auto"
@@ -71,6 +75,11 @@ class RunConfig:
             raise ValueError("each model may appear once in a run")
         for name in self.models:
             model_spec(name, self.widths)
+        if len(set(self.seeds)) != len(self.seeds) or any(s < 0 for s in self.seeds):
+            raise ValueError(f"seeds must be distinct and not negative, got {self.seeds}")
+        if len(self.models) * max(len(self.seeds), 1) > MAX_MEMBERS:
+            raise ValueError(f"at most {MAX_MEMBERS} models x seeds train in one run, "
+                             f"got {len(self.models)} x {len(self.seeds)}")
         if self.dataset not in ("cifar10", "synthetic"):
             raise ValueError(f"unknown dataset {self.dataset!r}; allowed: cifar10, synthetic")
         if self.device not in ("auto", "cuda", "mps", "cpu"):
@@ -124,6 +133,12 @@ class RunConfig:
             return None
         return rule
 
+    def members(self) -> list[tuple[str, str, int]]:
+        """(member name, model entry, seed) for every model of the run, for every seed of `seeds`."""
+        if not self.seeds:
+            return [(entry, entry, self.seed) for entry in self.models]
+        return [(member_name(entry, s), entry, s) for entry in self.models for s in self.seeds]
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -137,6 +152,22 @@ class RunConfig:
 MAX_MODELS = 8  # models of one run (each holds its weights and optimizer state)
 MAX_STEPS = 10_000_000  # 150x the paper's 64k
 MAX_BATCH = 4_096
+MAX_MEMBERS = 40  # models x seeds of one run: 8 models of a five-seed band
+
+SEED_MARK = "@seed"
+
+
+def member_name(entry: str, seed: int) -> str:
+    """'resnet56', 1 -> 'resnet56@seed1': one model of a seed band (RunConfig.seeds)."""
+    return f"{entry}{SEED_MARK}{seed}"
+
+
+def split_member(name: str) -> tuple[str, int | None]:
+    """'resnet56@seed1' -> ('resnet56', 1); a plain entry -> (entry, None)."""
+    entry, mark, seed = name.rpartition(SEED_MARK)
+    if mark and seed.isdigit():
+        return entry, int(seed)
+    return name, None
 
 
 def _fits(value, kind) -> bool:

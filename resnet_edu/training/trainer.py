@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import checkpoint, fastpath
+from . import checkpoint, fastpath, stacked
 from .config import RunConfig, model_spec, resolve_precision
 from ..data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
 from .device import pick_device, synchronize
@@ -46,6 +46,8 @@ class Member:
     last_logged: int = 0  # the step of the last Metrics event
     bf16: bool = False  # bf16 autocast for this model's training steps (config.precision)
     warmup_rule: str | None = None  # "v1", "v2" or None: RunConfig.warmup_for
+    seed: int = 0  # its init and its data order (RunConfig.seeds: several per run)
+    spec: object = None  # its ModelSpec (stacked.py groups members by it)
 
 
 class Trainer:
@@ -82,21 +84,23 @@ class Trainer:
         self.steps_per_epoch = len(train) // config.batch_size  # the last partial batch is dropped
 
         self.members: list[Member] = []
-        for name in config.models:
-            spec = model_spec(name, config.widths)
-            torch.manual_seed(config.seed)  # every model starts from the same seed
+        for name, entry, seed in config.members():
+            spec = model_spec(entry, config.widths)
+            torch.manual_seed(seed)  # every model of a seed starts from that seed
             module = fastpath.prepare_model(spec.build(), self.device, config.fast)
             compiled = fastpath.prepare_model(module, self.device, config.fast, config.compile) \
                 if config.compile else module
             opt = fastpath.make_optimizer(module, config.lr, config.momentum, config.weight_decay,
                                           self.device, config.fast)
-            rule = config.warmup_for(name)
+            rule = config.warmup_for(entry)
             self.members.append(Member(name, compiled, module, opt, rule is not None, spec.depth,
                                        loss_sum=torch.zeros((), device=self.device),
                                        err_sum=torch.zeros((), device=self.device),
-                                       bf16=config.precision == "bf16", warmup_rule=rule))
+                                       bf16=config.precision == "bf16", warmup_rule=rule, seed=seed, spec=spec))
+        # Same-architecture v1 nets (seeds of a band, plain-N beside ResNet-N) step as one computation.
+        self.stacks = stacked.plan(self.members, config) if config.stack and not config.compile else []
         self.step = 0
-        self._epoch_perm: tuple[int, torch.Tensor] | None = None
+        self._epoch_perm: dict[int, tuple[int, torch.Tensor]] = {}  # seed -> (epoch, permutation)
         self._gen = torch.Generator(device=self.device)
         if resume:
             self._load(self.checkpoint_path)
@@ -113,18 +117,19 @@ class Trainer:
         return self.run_dir / "checkpoint.pt"
 
     # -- data ---------------------------------------------------------------------------
-    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def batch(self, step: int, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Step `step`'s (normalised, augmented) images and labels: a pure function of (seed, step)."""
         cfg, n = self.config, self.steps_per_epoch
+        seed = cfg.seed if seed is None else seed
         epoch, i = divmod(step - 1, n)
-        if self._epoch_perm is None or self._epoch_perm[0] != epoch:
-            self._gen.manual_seed(cfg.seed * 1_000_003 + epoch)
+        if seed not in self._epoch_perm or self._epoch_perm[seed][0] != epoch:
+            self._gen.manual_seed(seed * 1_000_003 + epoch)
             perm = torch.randperm(len(self.train_labels), generator=self._gen, device=self.device)
-            self._epoch_perm = (epoch, perm)
-        idx = self._epoch_perm[1][i * cfg.batch_size:(i + 1) * cfg.batch_size]
+            self._epoch_perm[seed] = (epoch, perm)
+        idx = self._epoch_perm[seed][1][i * cfg.batch_size:(i + 1) * cfg.batch_size]
         x, y = self.train_images[idx], self.train_labels[idx]  # (B, 3, 32, 32) uint8, (B,)
         if cfg.augment:
-            self._gen.manual_seed(cfg.seed * 7_919 + step * 104_729 + 1)
+            self._gen.manual_seed(seed * 7_919 + step * 104_729 + 1)
             x = random_flip(random_crop(x, self._gen, padding=4), self._gen)
         x = normalize(x, self.mean, self.std)
         return fastpath.prepare_input(x, self.device, cfg.fast), y
@@ -150,15 +155,14 @@ class Trainer:
                     stopped = True
                     break
                 step = self.step + 1
-                x, y = self.batch(step)
                 probing = cfg.probe_every > 0 and (step % cfg.probe_every == 0 or step == 1)
-                for m in active:
-                    self._train_step(m, x, y, step, probing)
+                self._step_all(active, step, probing)
                 self.step, window_steps = step, window_steps + 1
 
                 last = step == cfg.steps
                 evaluate = False
                 if step % cfg.log_every == 0 or last or probing:
+                    stacked.sync(self.stacks)  # the members' modules and loss sums are the record
                     synchronize(self.device)
                     now = time.perf_counter()
                     rate = window_steps * cfg.batch_size / max(now - window_start, 1e-9)
@@ -173,6 +177,7 @@ class Trainer:
         except KeyboardInterrupt:  # a second Ctrl-C: stop now, still keep what was done
             stopped = True
         finally:
+            stacked.sync(self.stacks)
             for m in self.members:
                 if m.probe is not None:
                     m.probe.__exit__(None, None, None)
@@ -195,6 +200,17 @@ class Trainer:
         cfg = self.config
         return bool((cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or evaluated or
                     (cfg.checkpoint_seconds and time.monotonic() - self._saved_at >= cfg.checkpoint_seconds))
+
+    def _step_all(self, active: list[Member], step: int, probing: bool) -> None:
+        """One step of every active model: stacked groups as one computation, the rest one by one."""
+        batches = {s: self.batch(step, s) for s in dict.fromkeys(m.seed for m in active)}
+        alone = active
+        if probing:  # probes hook the members' own modules: step them alone, reload the stacks after
+            stacked.sync(self.stacks, invalidate=True)
+        else:
+            alone = stacked.step(self.stacks, active, batches, lambda m: self.lr(m, step))
+        for m in alone:
+            self._train_step(m, *batches[m.seed], step, probing)
 
     def _train_step(self, m: Member, x: torch.Tensor, y: torch.Tensor, step: int, probing: bool) -> None:
         lr = self.lr(m, step)
@@ -256,6 +272,7 @@ class Trainer:
 
     # -- checkpoints ------------------------------------------------------------------------
     def save(self) -> Path:
+        stacked.sync(self.stacks)
         state = {
             "config": self.config.to_dict(), "step": self.step, "seed": self.config.seed,
             "provenance": checkpoint.provenance(),
@@ -278,7 +295,7 @@ class Trainer:
         if done_steps > self.config.steps:
             raise ValueError(f"cannot resume to {self.config.steps} steps: the checkpoint is already at step "
                              f"{done_steps}; give --steps {done_steps} or more")
-        for key in ("models", "dataset", "widths", "batch_size", "seed", "train_size"):
+        for key in ("models", "dataset", "widths", "batch_size", "seed", "seeds", "train_size"):
             if getattr(saved, key) != getattr(self.config, key):
                 raise ValueError(f"cannot resume: the checkpoint's {key} is {getattr(saved, key)!r}, "
                                  f"this run's is {getattr(self.config, key)!r}")
