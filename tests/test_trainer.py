@@ -245,6 +245,7 @@ def test_evaluation_is_fp32_with_fast_on_and_off(tiny_data, tiny_config):
 
         def spy(x, name=name, original=original):
             assert not torch.is_autocast_enabled("cpu")
+            assert torch.backends.cudnn.conv.fp32_precision == "ieee"  # no TF32 where CUDA would use it
             out = original(x)
             seen.setdefault(name, []).append(out.detach())
             return out
@@ -255,3 +256,4 @@ def test_evaluation_is_fp32_with_fast_on_and_off(tiny_data, tiny_config):
     assert torch.equal(a.argmax(1), b.argmax(1))  # identical predictions
     assert torch.allclose(a, b, atol=1e-4)  # channels_last vs NCHW: only fp32 rounding apart
     assert fast.evaluate(fast.members[0]) == slow.evaluate(slow.members[0])
+    assert torch.backends.cudnn.conv.fp32_precision == "tf32"  # restored (PyTorch's default)

@@ -17,6 +17,7 @@ conv and matmul inputs go to bf16 (bf16 has fp32's exponent range: no loss scali
 import contextlib
 import functools
 import sys
+import warnings
 
 import torch
 import torch.nn as nn
@@ -65,12 +66,37 @@ def prepare_model(model: nn.Module, device: torch.device, fast: bool, compile: b
     model = model.to(device)
     if uses_channels_last(device, fast):
         model = model.to(memory_format=torch.channels_last)
+    if device.type == "cuda" and fast:
+        torch.backends.cudnn.benchmark = True  # fixed shapes: time cuDNN's algorithms once, keep the fastest
     if compile and device.type == "cuda":
-        try:
-            return torch.compile(model)
-        except Exception:  # an old or broken toolchain: the eager model still trains correctly
-            return model
+        return CompiledOrEager(model, mode="reduce-overhead")  # CUDA graphs: one launch per graph, not per kernel
     return model
+
+
+class CompiledOrEager(nn.Module):
+    """Calls `torch.compile(model)`; at the first call that fails, warns once and calls the eager model for good.
+
+    torch.compile compiles lazily, at the first call (and again for a new shape or mode), so a
+    `try` around `torch.compile(...)` itself catches nothing: the fallback must sit at the call.
+    Call it for training only; evaluate with `.eager` (another batch size and eval mode would
+    compile a second graph).
+    """
+
+    def __init__(self, model: nn.Module, backend="inductor", mode: str | None = None):
+        super().__init__()
+        self.eager = model
+        self.failed: str | None = None  # why compilation failed, once it has
+        options = {} if backend != "inductor" else {"mode": mode}
+        self._compiled = torch.compile(model, backend=backend, **options)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.failed is None:
+            try:
+                return self._compiled(x)
+            except Exception as err:  # a missing compiler, an unsupported GPU, a graph break gone wrong
+                self.failed = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+                warnings.warn(f"torch.compile failed ({self.failed}); training on in eager mode", stacklevel=2)
+        return self.eager(x)
 
 
 def prepare_input(x: torch.Tensor, device: torch.device, fast: bool) -> torch.Tensor:
@@ -87,6 +113,25 @@ def autocast(device: torch.device, bf16: bool):
     if bf16:
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def fp32_eval():
+    """Evaluation in true fp32: no TF32 in cuDNN convs or CUDA matmuls while inside.
+
+    cuDNN allows TF32 for fp32 convs by default; TF32 rounds their inputs to 10 mantissa bits,
+    the same kind of prediction flip as bf16 (smaller). The flags are process-wide: a thread
+    training meanwhile also runs in full fp32 for that moment, which costs time, not accuracy.
+    """
+    flags = (torch.backends.cudnn.conv, torch.backends.cuda.matmul)
+    old = [f.fp32_precision for f in flags]
+    try:
+        for f in flags:
+            f.fp32_precision = "ieee"
+        yield
+    finally:
+        for f, value in zip(flags, old):
+            f.fp32_precision = value
 
 
 def make_optimizer(model: nn.Module, lr: float, momentum: float, weight_decay: float,

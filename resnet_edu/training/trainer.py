@@ -264,9 +264,10 @@ class Trainer:
         """
         m.module.eval()
         wrong = torch.zeros((), device=self.device)
-        for i in range(0, len(self.test_y), batch_size):
-            logits = m.model(self.test_x[i:i + batch_size])  # (B, 10) fp32
-            wrong += (logits.argmax(dim=1) != self.test_y[i:i + batch_size]).sum()
+        with fastpath.fp32_eval():  # and no TF32 on CUDA
+            for i in range(0, len(self.test_y), batch_size):
+                logits = m.model(self.test_x[i:i + batch_size])  # (B, 10) fp32
+                wrong += (logits.argmax(dim=1) != self.test_y[i:i + batch_size]).sum()
         m.module.train()
         return wrong.item() / len(self.test_y)
 
