@@ -130,7 +130,7 @@ class ResidualUnit(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         k = self.n_preact if self.shares_preact else 0
         if k:  # one pre-activation feeds the branch and the projection (v2 appendix)
-            x = self.branch[:k](x)  # (N, C_in, H, W), activated
+            x = self.branch[:k](x)  # (N, C_in, H, W), activated: the projection (and a gate) read it
         f = self.branch[k:](x) if k else self.branch(x)  # F(x_l)
         if self.shortcut is None:  # plain unit
             return self.after_add(f)
