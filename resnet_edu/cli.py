@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--batch-size", type=int, default=128)
     b.add_argument("--steps", type=int, default=20)
     b.add_argument("--warmup", type=int, default=3)
+    b.add_argument("--rounds", type=int, default=5, help="rounds of the loops alternated (medians are reported)")
+    b.add_argument("--stacked", action="store_true",
+                   help="also time 3 seeds of plain20 + plain56 stacked vs one by one (--models '' for only this)")
     b.add_argument("--json", action="store_true", help="print one JSON object keyed by model")
 
     args = parser.parse_args(argv)

@@ -53,12 +53,18 @@ def paper_augment(images: torch.Tensor, generator: torch.Generator) -> torch.Ten
     return random_flip(random_crop(images, generator, padding=4), generator)
 
 
+def per_channel(values: Sequence[float] | torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """(1, C, 1, 1) float32 on `device`: build mean/std once, before the loop, not in every step."""
+    return torch.as_tensor(values, dtype=torch.float32, device=device).view(1, -1, 1, 1)
+
+
 def normalize(images: torch.Tensor, mean: Sequence[float] | torch.Tensor,
               std: Sequence[float] | torch.Tensor) -> torch.Tensor:
     """float32 (x/255 − mean) / std per channel, for uint8 images (N, C, H, W).
 
-    `mean` and `std` are per channel in 0..1 units, e.g. CIFAR10_MEAN / CIFAR10_STD.
+    `mean` and `std` are per channel in 0..1 units, e.g. CIFAR10_MEAN / CIFAR10_STD. In a
+    training loop pass `per_channel(...)` tensors already on the images' device: a list
+    becomes a new tensor every call, a host->device copy that makes a GPU step wait.
     """
-    mean_t = torch.as_tensor(mean, dtype=torch.float32, device=images.device).view(1, -1, 1, 1)
-    std_t = torch.as_tensor(std, dtype=torch.float32, device=images.device).view(1, -1, 1, 1)
+    mean_t, std_t = per_channel(mean, images.device), per_channel(std, images.device)
     return (images.float() / 255 - mean_t) / std_t

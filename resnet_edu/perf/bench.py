@@ -1,19 +1,28 @@
-"""`python -m resnet_edu bench`: training speed of this project's loop against a conventional one.
+"""`python -m resnet_edu bench`: training speed of this project's loop against two baselines.
 
-Both are measured in the same process, on the same model and device, one after the other:
+Three loops, measured in the same process on the same model and device, ALTERNATED
+(A B C A B C ..., several rounds, medians), so a load that comes and goes hits all alike:
 
-- project:      data held on the device as uint8, crop/flip as batched tensor ops, the fast
-                path of fastpath.py (channels_last, bf16 where it pays, fused SGD on CUDA),
-                one synchronisation at the end of the timed window (the trainer's loop).
 - conventional: fp32, NCHW, a torch DataLoader over the images with per-sample crop/flip
                 on the host, batches copied to the device each step, plain SGD.
+- two lines:    the same loop + channels_last + bf16 autocast where this project would use
+                it ("what two lines give"; on a CPU without bf16 units, channels_last alone).
+- project:      the trainer's own step: data on the device as uint8, crop/flip as batched
+                tensor ops, the fast path of fastpath.py, no synchronisation inside the step.
+
+`--stacked` adds many-models-as-one: 3 seeds of plain-20 + plain-56 at the quick preset's
+widths (8/16/32), batch 64, stepped as two stacks (training/stacked.py) vs one model after
+another, alternated. Every model also gets its aten ops per training step counted (the CPU
+runs the same op graph as a GPU, where each op is a kernel launch), alone and stacked.
 
 Images are random (speed does not depend on content); what is timed is the whole step:
 data, forward, backward, optimizer.
 """
 
+import itertools
 import json
 import resource
+import statistics
 import sys
 import time
 
@@ -25,6 +34,7 @@ from ..training import fastpath
 from ..training.config import RunConfig, model_spec, split_models
 from ..data import Split
 from ..training.device import device_label, pick_device, synchronize
+from .opcount import OpCounter
 from .traffic import BANDWIDTH, bytes_per_image
 
 V1_RECIPE_STEPS = 64_000  # v1 §4.2
@@ -64,27 +74,36 @@ def _peak_memory(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_project(name: str, device: torch.device, batch_size: int, steps: int, warmup: int) -> dict:
+class Loop:
+    """One way of training: `step()` runs one full training step; `label` says what it is."""
+
+    def __init__(self, label: str, step, path: str):
+        self.label, self.step, self.path = label, step, path
+
+
+def project_loop(name: str, device: torch.device, batch_size: int, **config) -> Loop:
+    """The trainer's step, as `Trainer.run` calls it (members stacked where they can be)."""
     from ..training.trainer import Trainer
     train = _random_split(max(8 * batch_size, 2048))
-    config = RunConfig(models=(name,), dataset="synthetic", batch_size=batch_size, steps=warmup + steps,
-                       device=device.type, fast=True, milestones=())
-    trainer = Trainer(config, data=(train, _random_split(256, seed=1)))
+    config = RunConfig(**{**dict(models=(name,), dataset="synthetic", batch_size=batch_size, steps=10**7,
+                                 device=device.type, fast=True, milestones=()), **config})
+    trainer = Trainer(config, data=(train, _random_split(64, seed=1)))
+    active = list(trainer.members)
+
+    def step():
+        trainer.step += 1
+        trainer._step_all(active, trainer.step, probing=False)
     member = trainer.members[0]
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-    for step in range(1, warmup + steps + 1):
-        if step == warmup + 1:
-            synchronize(device)
-            start = time.perf_counter()
-        x, y = trainer.batch(step)
-        trainer._train_step(member, x, y, step, probing=False)
-    synchronize(device)
-    seconds = time.perf_counter() - start
-    return _figures(seconds, steps, batch_size, device, fastpath.describe(device, True, member.module))
+    parts = ["channels_last" if fastpath.uses_channels_last(device, True) else "",
+             "bf16 autocast" if member.bf16 else "", "fused SGD" if device.type == "cuda" else "",
+             "stacked" if trainer.stacks else ""]
+    loop = Loop("project", step, ", ".join(p for p in parts if p) or "fp32")
+    loop.trainer = trainer
+    return loop
 
 
-def time_conventional(name: str, device: torch.device, batch_size: int, steps: int, warmup: int) -> dict:
+def conventional_loop(name: str, device: torch.device, batch_size: int, two_lines: bool = False) -> Loop:
+    """A DataLoader loop; `two_lines`: + channels_last + bf16 autocast (where the project uses bf16)."""
     train = _random_split(max(8 * batch_size, 2048))
     mean, std = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
     # Workers would compete with the model for a laptop's few cores; on a GPU machine they help.
@@ -92,27 +111,119 @@ def time_conventional(name: str, device: torch.device, batch_size: int, steps: i
     loader = DataLoader(HostAugmentedImages(train.images, train.labels, mean, std), batch_size=batch_size,
                         shuffle=True, drop_last=True, num_workers=workers, pin_memory=device.type == "cuda",
                         persistent_workers=workers > 0)
+    batches = itertools.chain.from_iterable(itertools.repeat(loader))
     torch.manual_seed(0)
     model = model_spec(name).build().to(device)
+    layout = torch.channels_last if two_lines else torch.contiguous_format
+    bf16 = two_lines and fastpath.uses_bf16(device, True, model)
+    model = model.to(memory_format=layout)  # line 1
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-    done, start = 0, None
-    while done < warmup + steps:
-        for x, y in loader:
-            if done == warmup:
-                synchronize(device)
-                start = time.perf_counter()
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            done += 1
-            if done == warmup + steps:
-                break
-    synchronize(device)
-    return _figures(time.perf_counter() - start, steps, batch_size, device, "fp32, DataLoader, host crop/flip")
+
+    def step():
+        x, y = next(batches)
+        x = x.to(device, non_blocking=True).contiguous(memory_format=layout)
+        y = y.to(device, non_blocking=True)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):  # line 2
+            loss = F.cross_entropy(model(x).float(), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    if not two_lines:
+        return Loop("conventional", step, "fp32, DataLoader, host crop/flip")
+    return Loop("two lines", step, "conventional + channels_last" + (" + bf16 autocast" if bf16 else ""))
+
+
+def alternate(loops: list[Loop], device: torch.device, steps: int, warmup: int, rounds: int) -> dict[str, list]:
+    """ms per step of each loop, per round: A B C A B C ... (`steps` timed steps per loop and round)."""
+    for loop in loops:
+        for _ in range(warmup):
+            loop.step()
+    times = {loop.label: [] for loop in loops}
+    for _ in range(rounds):
+        for loop in loops:
+            synchronize(device)
+            start = time.perf_counter()
+            for _ in range(steps):
+                loop.step()
+            synchronize(device)
+            times[loop.label].append((time.perf_counter() - start) / steps * 1000)
+    return times
+
+
+def count_ops(loop: Loop, per: int = 1) -> dict:
+    """aten ops of one training step (after warm-up), divided by `per` models."""
+    with OpCounter() as ops:
+        loop.step()
+    return {"ops": ops.total / per, "kernels": ops.kernels / per,
+            **{k: v / per for k, v in ops.kinds().items()}}
+
+
+def normalize_from_lists_ops() -> int:
+    """The ops `normalize` adds when mean/std are Python lists (the trainer's step before they were hoisted)."""
+    from ..data import normalize
+    x, mean, std = torch.zeros(2, 3, 4, 4, dtype=torch.uint8), torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1)
+    with OpCounter() as hoisted:
+        normalize(x, mean, std)
+    with OpCounter() as lists:
+        normalize(x, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+    return lists.total - hoisted.total  # on CUDA each of these is a blocking host->device copy
+
+
+def run(models: list[str], device: torch.device, batch_size: int, steps: int, warmup: int,
+        progress=None, rounds: int = 5) -> dict:
+    results = {}
+    for name in models:
+        model_spec(name)  # fail early on a bad name
+        if progress:
+            progress(f"{name}: three loops, {rounds} rounds of {steps} steps each, alternated ...")
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        loops = [conventional_loop(name, device, batch_size), conventional_loop(name, device, batch_size, True),
+                 project_loop(name, device, batch_size)]
+        times = alternate(loops, device, steps, warmup, rounds)
+        figures = {loop.label: _figures(statistics.median(times[loop.label]) / 1000 * steps, steps, batch_size,
+                                        device, loop.path) for loop in loops}
+        traffic = bytes_per_image(model_spec(name).build())
+        ceiling = _ceiling(device, traffic)
+        project = figures["project"]
+        results[name] = {**project, "conventional": figures["conventional"], "two_lines": figures["two lines"],
+                         "rounds_ms": times, "ops_per_step": count_ops(loops[2]),
+                         "ops_per_step_two_lines": count_ops(loops[1]),
+                         "traffic_mb_per_image": traffic / 1e6, "ceiling_images_per_s": ceiling,
+                         "speedup": project["images_per_s"] / figures["conventional"]["images_per_s"],
+                         "speedup_vs_two_lines": project["images_per_s"] / figures["two lines"]["images_per_s"],
+                         "device": device_label(device), "batch_size": batch_size, "steps": steps,
+                         "rounds": rounds, "torch": torch.__version__}
+    return results
+
+
+STACKED_MODELS, STACKED_SEEDS, STACKED_WIDTHS, STACKED_BATCH = ("plain20", "plain56"), (0, 1, 2), (8, 16, 32), 64
+
+
+def run_stacked(device: torch.device, steps: int, warmup: int, rounds: int, progress=None) -> dict:
+    """3 seeds of plain-20 + plain-56 (quick-preset widths, batch 64): two stacks vs six models one by one."""
+    if progress:
+        progress(f"stacked: {len(STACKED_SEEDS)} seeds of {', '.join(STACKED_MODELS)}, stacked vs one by one ...")
+    common = dict(models=STACKED_MODELS, seeds=STACKED_SEEDS, widths=STACKED_WIDTHS)
+    stacked = project_loop(STACKED_MODELS[0], device, STACKED_BATCH, **common, stack=True)
+    alone = project_loop(STACKED_MODELS[0], device, STACKED_BATCH, **common, stack=False)
+    stacked.label, alone.label = "stacked", "one by one"
+    times = alternate([stacked, alone], device, steps, warmup, rounds)
+    ms = {k: statistics.median(v) for k, v in times.items()}
+    n = len(STACKED_MODELS) * len(STACKED_SEEDS)
+    ops = {}
+    for name in STACKED_MODELS:  # per model: one net of the stack's S, and the same net alone
+        single = project_loop(name, device, STACKED_BATCH, models=(name,), seeds=STACKED_SEEDS,
+                              widths=STACKED_WIDTHS, stack=False)
+        group = project_loop(name, device, STACKED_BATCH, models=(name,), seeds=STACKED_SEEDS,
+                             widths=STACKED_WIDTHS, stack=True)
+        for loop in (single, group):
+            loop.step()
+        ops[name] = {"alone": count_ops(single, len(STACKED_SEEDS)), "stacked": count_ops(group, len(STACKED_SEEDS))}
+    return {"models": list(STACKED_MODELS), "seeds": list(STACKED_SEEDS), "widths": list(STACKED_WIDTHS),
+            "batch_size": STACKED_BATCH, "members": n, "ms_per_step": ms, "rounds_ms": times,
+            "speedup": ms["one by one"] / ms["stacked"], "ops_per_step_per_model": ops,
+            "normalize_from_lists_ops": normalize_from_lists_ops(), "device": device_label(device)}
 
 
 def _figures(seconds: float, steps: int, batch_size: int, device: torch.device, path: str) -> dict:
@@ -134,49 +245,66 @@ def _ceiling(device: torch.device, traffic: float) -> float | None:
     return BANDWIDTH[key] / traffic if key else None
 
 
-def run(models: list[str], device: torch.device, batch_size: int, steps: int, warmup: int,
-        progress=None) -> dict:
-    results = {}
-    for name in models:
-        model_spec(name)  # fail early on a bad name
-        if progress:
-            progress(f"{name}: conventional loop ...")
-        conventional = time_conventional(name, device, batch_size, steps, warmup)
-        if progress:
-            progress(f"{name}: project loop ...")
-        project = time_project(name, device, batch_size, steps, warmup)
-        traffic = bytes_per_image(model_spec(name).build())
-        ceiling = _ceiling(device, traffic)
-        results[name] = {**project, "conventional": conventional,
-                         "traffic_mb_per_image": traffic / 1e6, "ceiling_images_per_s": ceiling,
-                         "speedup": project["images_per_s"] / conventional["images_per_s"],
-                         "device": device_label(device), "batch_size": batch_size, "steps": steps,
-                         "torch": torch.__version__}
-    return results
-
-
 def main(args) -> int:
     device = pick_device(args.device)
     models = list(split_models(args.models))
-    if args.steps < 1 or args.batch_size < 1:
-        raise ValueError("--steps and --batch-size must be at least 1")
+    rounds = getattr(args, "rounds", 5)
+    if args.steps < 1 or args.batch_size < 1 or rounds < 1 or args.warmup < 0:
+        raise ValueError("--steps, --batch-size and --rounds must be at least 1, --warmup at least 0")
+    if args.steps * rounds > 10_000 or args.batch_size > 4_096:
+        raise ValueError("--steps x --rounds is at most 10,000 and --batch-size at most 4,096")
     say = None if args.json else (lambda s: print(s, file=sys.stderr, flush=True))
-    results = run(models, device, args.batch_size, args.steps, args.warmup, say)
+    results = run(models, device, args.batch_size, args.steps, args.warmup, say, rounds) if models else {}
+    if getattr(args, "stacked", False):
+        results["stacked"] = run_stacked(device, args.steps, args.warmup, rounds, say)
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
-    print(f"device: {device_label(device)}; batch {args.batch_size}; {args.steps} timed steps after "
-          f"{args.warmup} warm-up; torch {torch.__version__}")
-    print(f"{'model':14s} {'path':34s} {'images/s':>10s} {'ms/step':>9s} {'peak MiB':>9s} {'64k steps':>10s}")
+    print(f"device: {device_label(device)}; cpu: {cpu_model()}; torch {torch.__version__}")
+    print(f"batch {args.batch_size}; {rounds} rounds of {args.steps} timed steps per loop, alternated, "
+          f"after {args.warmup} warm-up steps; medians")
     if device.type != "cuda":
         print("(peak MiB off CUDA is the whole process's peak resident memory, not one path's)")
     for name, r in results.items():
-        for label, f in (("project", r), ("conventional", r["conventional"])):
-            print(f"{name:14s} {label + ' (' + f['path'] + ')':34.34s} {f['images_per_s']:10.0f} "
-                  f"{f['ms_per_step']:9.1f} {f['peak_memory_mib']:9.0f} {f['v1_recipe_minutes']:8.1f} min")
-        print(f"{name:14s} speed-up of the project's loop: {r['speedup']:.2f}x; unfused memory traffic "
-              f"{r['traffic_mb_per_image']:.1f} MB/image")
+        if name == "stacked":
+            continue
+        print(f"{'model':12s} {'loop':56s} {'images/s':>9s} {'ms/step':>8s} {'64k steps':>10s}")
+        for label, f in (("conventional", r["conventional"]), ("two lines", r["two_lines"]), ("project", r)):
+            print(f"{name:12s} {(label + ' (' + f['path'] + ')'):56.56s} {f['images_per_s']:9.0f} "
+                  f"{f['ms_per_step']:8.1f} {f['v1_recipe_minutes']:7.1f} min")
+        print(f"{name:12s} project vs conventional: {r['speedup']:.2f}x; vs two lines: "
+              f"{r['speedup_vs_two_lines']:.2f}x")
+        o, t = r["ops_per_step"], r["ops_per_step_two_lines"]
+        print(f"{name:12s} aten ops per training step: project {o['ops']:.0f} ({o['kernels']:.0f} launching work; "
+              f"{o['cast']:.0f} casts, {o['bn_counter']:.0f} BN counters, {o['from_python']:.0f} tensors from "
+              f"Python data, {o['sync']:.0f} syncs); two lines {t['ops']:.0f} ({t['cast']:.0f} casts)")
+        print(f"{name:12s} unfused memory traffic {r['traffic_mb_per_image']:.1f} MB/image")
         if r["ceiling_images_per_s"]:
-            print(f"{name:14s} memory-bandwidth ceiling {r['ceiling_images_per_s']:,.0f} images/s: the project "
+            print(f"{name:12s} memory-bandwidth ceiling {r['ceiling_images_per_s']:,.0f} images/s: the project "
                   f"reaches {r['images_per_s'] / r['ceiling_images_per_s']:.0%} of it")
+    if "stacked" in results:
+        r = results["stacked"]
+        ms = r["ms_per_step"]
+        print(f"stacked: {len(r['seeds'])} seeds x {', '.join(r['models'])} (widths {r['widths']}, batch "
+              f"{r['batch_size']}), {r['members']} models per step: stacked {ms['stacked']:.0f} ms, one by one "
+              f"{ms['one by one']:.0f} ms: {r['speedup']:.2f}x")
+        for name, o in r["ops_per_step_per_model"].items():
+            a, s = o["alone"], o["stacked"]
+            print(f"stacked: {name} aten ops per step per model: alone {a['ops']:.0f} ({a['kernels']:.0f} launching "
+                  f"work, {a['bn_counter']:.0f} BN counters), stacked {s['ops']:.0f} ({s['kernels']:.0f}, "
+                  f"{s['bn_counter']:.0f})")
+        print(f"normalize with Python-list mean/std adds {r['normalize_from_lists_ops']} ops per batch (tensors "
+              f"from Python data: on CUDA blocking host->device copies); the trainer hoists them to the device once")
     return 0
+
+
+def cpu_model() -> str:
+    """The processor's name as the machine reports it (Linux /proc/cpuinfo), and its bf16 units."""
+    name = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            name = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), name)
+    except OSError:
+        pass
+    units = "bf16 units (AMX or AVX512-BF16)" if fastpath.cpu_has_bf16_units() else "no bf16 units"
+    return f"{name}, {units}"

@@ -94,7 +94,8 @@ class CompiledOrEager(nn.Module):
             try:
                 return self._compiled(x)
             except Exception as err:  # a missing compiler, an unsupported GPU, a graph break gone wrong
-                self.failed = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+                lines = [line.strip() for line in str(err).splitlines() if line.strip()][:2]
+                self.failed = " ".join(lines or [type(err).__name__])[:300]  # "backend=... raised: RuntimeError: ..."
                 warnings.warn(f"torch.compile failed ({self.failed}); training on in eager mode", stacklevel=2)
         return self.eager(x)
 

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from . import checkpoint, fastpath, stacked
 from .config import RunConfig, model_spec, resolve_precision
 from ..data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
+from ..data.augment import per_channel
 from .device import pick_device, synchronize
 from .events import Metrics, Status
 from .probes import Probe
@@ -77,7 +78,8 @@ class Trainer:
         self.train_images = train.images.to(self.device)
         self.train_labels = train.labels.to(self.device)
         # Fixed per-dataset constants (not this subset's), so a checkpoint means the same anywhere.
-        self.mean, self.std = (list(v) for v in dataset_mean_std(train.name))
+        # On the device once: a Python list would be copied host->device in every step.
+        self.mean, self.std = (per_channel(v, self.device) for v in dataset_mean_std(train.name))
         self.test_x = normalize(test.images.to(self.device), self.mean, self.std)
         self.test_x = fastpath.prepare_input(self.test_x, self.device, config.fast)
         self.test_y = test.labels.to(self.device)
@@ -266,7 +268,7 @@ class Trainer:
         wrong = torch.zeros((), device=self.device)
         with fastpath.fp32_eval():  # and no TF32 on CUDA
             for i in range(0, len(self.test_y), batch_size):
-                logits = m.model(self.test_x[i:i + batch_size])  # (B, 10) fp32
+                logits = m.module(self.test_x[i:i + batch_size])  # (B, 10) fp32; eager: no second compiled graph
                 wrong += (logits.argmax(dim=1) != self.test_y[i:i + batch_size]).sum()
         m.module.train()
         return wrong.item() / len(self.test_y)
