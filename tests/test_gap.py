@@ -30,9 +30,10 @@ def test_a_steady_gap_shows_after_the_window_fills_and_holds():
     shallow = [0.80 + rng.uniform(-0.01, 0.01) for _ in range(20)]
     deep = [s + 0.08 + rng.uniform(-0.01, 0.01) for s in shallow]
     g = gap.degradation_gap(frame(rows({"plain20": shallow, "plain56": deep})), "plain20", "plain56", start=1000.0)
-    # The first full window is log 5; it must then hold for 3 logs: logs 5, 6, 7 -> step 70.
-    assert g.visible and g.step == 10 * (gap.WINDOW + gap.HOLD - 1)
-    assert math.isclose(g.elapsed_s, 2.0 * (gap.WINDOW + gap.HOLD - 1))
+    # The noise needs NOISE_LOGS logs (10); the gap must then hold for HOLD (4): logs 10..13 -> step 130.
+    first = max(gap.WINDOW, gap.NOISE_LOGS) + gap.HOLD - 1
+    assert g.visible and g.step == 10 * first
+    assert math.isclose(g.elapsed_s, 2.0 * first)
     assert 6 < g.gap < 10 and g.holds_now and not g.by_seed_bands
 
 
@@ -41,6 +42,16 @@ def test_crossing_noise_is_not_a_gap():
     deep = [0.85 + (-0.03 if i % 2 else 0.03) for i in range(30)]
     g = gap.degradation_gap(frame(rows({"plain20": shallow, "plain56": deep})), "plain20", "plain56")
     assert not g.visible and g.step is None and g.logs_above < gap.HOLD and g.latest_step == 300
+
+
+def test_pure_noise_rarely_raises_a_false_alarm():
+    rng = random.Random(2)
+    alarms = 0
+    for _ in range(40):  # 200 logs each, 5 points of noise per log and model, no true gap
+        shallow = [0.85 + rng.gauss(0, 0.05) for _ in range(200)]
+        deep = [0.85 + rng.gauss(0, 0.05) for _ in range(200)]
+        alarms += gap.degradation_gap(frame(rows({"plain20": shallow, "plain56": deep})), "plain20", "plain56").visible
+    assert alarms <= 4, f"{alarms} of 40 pure-noise runs said 'now visible'"
 
 
 def test_the_shallow_net_worse_is_not_degradation_and_too_few_logs_wait():

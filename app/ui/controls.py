@@ -1,11 +1,13 @@
 """The controls the lab pages share: dataset (with the download), preset with its ETA, seeds."""
 
+import time
+
 import streamlit as st
 
 from resnet_edu.runs import eta
 from resnet_edu.runs.background import BackgroundDownload
 
-from . import context
+from . import context, live
 from .i18n import formatter, lkey, t
 
 
@@ -80,12 +82,31 @@ def _measured_throughput(runs_dir: str, device_type: str) -> float | None:
     return eta.throughput_from_runs([(r.config, store.metrics(r.run_id)) for r in recent], device_type)
 
 
+@st.cache_data(ttl=10, show_spinner=False)
+def _current_throughput(runs_dir: str) -> float | None:
+    """The machine's speed now: the newest run's last few logs, if it trained in the last 5 minutes."""
+    store = context.store()
+    for r in store.list()[:3]:
+        events = store.metrics(r.run_id)
+        stamps = [e["time"] for e in events if isinstance(e.get("time"), (int, float))]
+        if stamps and time.time() - max(stamps) < 300:
+            return eta.throughput_now(r.config, events)
+    return None
+
+
+def device_name() -> str:
+    """The device in the current language: 'CPU (1 thread)', 'CPU（1 个线程）', or the GPU's name."""
+    kind, label = context.device_type()
+    return t("device.cpu", n=live.threads_label()) if kind == "cpu" else label
+
+
 def show_eta(configs: list) -> None:
-    """'About 3 min on this CPU (estimated from 2 past runs)': steps × per-step cost."""
-    device_type, label = context.device_type()
-    measured = _measured_throughput(str(context.runs_dir()), device_type)
+    """'About 3 min on this CPU, 1 thread (at the speed of the run going now)': steps × per-step cost."""
+    device_type, label = context.device_type()[0], device_name()
+    now = _current_throughput(str(context.runs_dir()))
+    measured = now or _measured_throughput(str(context.runs_dir()), device_type)
     seconds = sum(eta.estimate_seconds(c, device_type, measured) for c in configs)
-    source = t("eta.measured") if measured else t("eta.rough")
+    source = t("eta.current") if now else t("eta.measured") if measured else t("eta.rough")
     steps = configs[0].steps if configs else 0
     st.caption(t("eta.line", eta=eta.format_duration(seconds), device=label, steps=f"{steps:,}",
                  runs=len(configs), source=source))

@@ -7,13 +7,15 @@ training; when the last one ends it reruns the page once, which turns the timer 
 
 import pandas as pd
 import streamlit as st
+import torch
 
-from resnet_edu.viz import plots
+from resnet_edu.runs import eta
+from resnet_edu.viz import gap, plots
 from resnet_edu.runs.store import ACTIVE
 
-from . import context
+from . import context, moment
 from .charts import chart
-from .i18n import t
+from .i18n import model_label, t
 
 POLL_SECONDS = 1.5
 
@@ -26,7 +28,9 @@ def show_group(run_ids: list[str], view: str = "errors", predicted: str | None =
     if not ids:
         return
     active = any(store.status(r).get("status") in ACTIVE for r in ids)
-    st.fragment(_group_body, run_every=POLL_SECONDS if active else None)(tuple(ids), view, predicted)
+    st.session_state["live_poll_s"] = context.poll_seconds()
+    st.fragment(_group_body, run_every=st.session_state["live_poll_s"] if active else None)(
+        tuple(ids), view, predicted)
 
 
 def run_frames(ids) -> tuple[pd.DataFrame, dict]:
@@ -39,6 +43,9 @@ def run_frames(ids) -> tuple[pd.DataFrame, dict]:
 
 
 def _group_body(ids: tuple[str, ...], view: str, predicted: str | None) -> None:
+    poll = st.session_state.get("live_poll_s")
+    if poll and not 2 / 3 < context.poll_seconds() / poll < 3 / 2:  # more or fewer watchers now
+        st.rerun(scope="app")  # the timer is set by the page: redraw it at the new pace
     store = context.store()
     statuses = {rid: store.status(rid) for rid in ids}
     configs = {rid: store.config(rid) for rid in ids}
@@ -54,13 +61,20 @@ def _group_body(ids: tuple[str, ...], view: str, predicted: str | None) -> None:
             if e.get("kind") == "status" and e.get("status") == "diverged":
                 st.warning(t("live.diverged", message=e.get("message", "")), icon=":material/warning:")
     models = list(configs[ids[0]].models)
-    labels = {m: plots.model_label(m) for m in models}
+    labels = {m: model_label(m) for m in models}
+    config = configs[ids[0]]
     if df.empty:
         st.info(t("live.waiting"))
     else:
-        error_charts(df, models, labels)
+        start = min(filter(None, map(gap.run_start, events.values())), default=None)
+        moment.gap_message(df, models, labels, start, active)
+        error_charts(df, models, labels, config)
         if view == "gradients":
             gradient_charts(events[ids[0]], labels)
+        if not active:
+            seconds = [moment.run_seconds(events[rid]) for rid in ids]
+            moment.final_lines(df, models, labels, max(s.get("step", 0) for s in statuses.values()),
+                               max(filter(None, seconds), default=None))
 
     if not active and predicted and not df.empty:
         reveal(df, predicted, labels)
@@ -79,9 +93,11 @@ def status_row(rid: str, status: dict, config) -> None:
         seed = t("live.seed", seed=config.seed)
         position = runner.queue_position(rid)
         where = t("live.queued_at", n=position + 1) if position is not None else t(f"status.{state}")
+        left = eta.remaining_seconds(context.store().metrics(rid), steps) if state == "running" else None
+        speed = f" · {t('live.left', left=eta.format_duration(left), threads=threads_label())}" if left else ""
         st.progress(min(1.0, step / max(steps, 1)),
-                    text=f"**{', '.join(map(plots.model_label, config.models))}** · {seed} · {where} · "
-                         f"{t('live.step', step=f'{step:,}', steps=f'{steps:,}')}")
+                    text=f"**{', '.join(map(model_label, config.models))}** · {seed} · {where} · "
+                         f"{t('live.step', step=f'{step:,}', steps=f'{steps:,}')}{speed}")
     message = status.get("message", "")
     if state == "failed":
         st.error(t("live.failed", message=message), icon=":material/warning:")
@@ -101,16 +117,30 @@ def status_row(rid: str, status: dict, config) -> None:
                 st.rerun()
 
 
-def error_charts(df: pd.DataFrame, models: list[str], labels: dict) -> None:
+def threads_label() -> str:
+    """'1 thread' / '2 threads': the CPU threads a run of this server uses (the job runner sets them)."""
+    n = torch.get_num_threads()
+    return t("eta.thread_one") if n == 1 else t("eta.threads", n=n)
+
+
+def error_charts(df: pd.DataFrame, models: list[str], labels: dict, config=None, key: str = "") -> None:
+    """Training error smoothed over a few logs (raw points faint), test error; both on a 0/50–100 % axis."""
+    x_max = config.steps if config else None
+    first_test = min(config.eval_every, config.steps) if config else None
     left, right = st.columns(2)
     with left:
         fig = plots.error_figure(plots.seed_bands(df, "train_error"), t("chart.train_error"),
-                                 t("chart.step"), t("chart.error_pct"), models, labels)
-        chart(fig, "train_error", key="train_error_chart")
+                                 t("chart.step"), t("chart.error_pct"), models, labels, smooth=gap.WINDOW,
+                                 seeds_text=t("chart.mean_of_seeds"),
+                                 chance=t("chart.chance"), x_max=x_max)
+        chart(fig, "train_error", key=f"{key}train_error_chart")
     with right:
         fig = plots.error_figure(plots.seed_bands(df, "test_error"), t("chart.test_error"),
-                                 t("chart.step"), t("chart.error_pct"), models, labels)
-        chart(fig, "test_error", key="test_error_chart")
+                                 t("chart.step"), t("chart.error_pct"), models, labels, chance=t("chart.chance"),
+                                 seeds_text=t("chart.mean_of_seeds"),
+                                 x_max=x_max, empty_note=t("chart.first_test", step=f"{first_test:,}")
+                                 if first_test else None)
+        chart(fig, "test_error", key=f"{key}test_error_chart")
 
 
 def gradient_charts(events: list[dict], labels: dict) -> None:
@@ -118,11 +148,19 @@ def gradient_charts(events: list[dict], labels: dict) -> None:
     if not series:
         st.info(t("grad.no_probes"))
         return
+    # One colour scale across nets by default: the same colour is the same norm in every heatmap.
+    shared = st.toggle(t("grad.shared_scale"), value=True, key="grad_shared_scale") if len(series) > 1 else False
+    zrange = plots.heatmap_range(series) if shared else None
     cols = st.columns(len(series))
     for col, (model, records) in zip(cols, series.items()):
         with col:
-            fig = plots.gradient_heatmap(records, labels.get(model, model), t("chart.step"), t("chart.unit"))
+            fig = plots.gradient_heatmap(records, labels.get(model, model), t("chart.step"), t("chart.unit"),
+                                         zrange=zrange)
             chart(fig, "grad_heatmap", key=f"heat_{model}")
+    for model, records in series.items():
+        if plots.collapsed(records):
+            st.warning(t("grad.collapsed", model=labels.get(model, model), step=f"{records[-1]['step']:,}"),
+                       icon=":material/heart_broken:")
     latest = {m: r[-1] for m, r in series.items()}
     left, right = st.columns(2)
     with left:
@@ -145,24 +183,32 @@ def gradient_charts(events: list[dict], labels: dict) -> None:
 
 
 def reveal(df: pd.DataFrame, predicted: str, labels: dict) -> None:
-    finals = plots.final_values(df, "train_error")
+    """The prediction against the result; a winner only when its lead is beyond the noise."""
+    best, finals, margin = plots.final_winner(df, "train_error")
     if not finals:
         return
-    best = min(finals, key=finals.get)
     summary = ", ".join(f"{labels.get(m, m)} {v:.1f}%" for m, v in finals.items())
-    if predicted == best:
+    if best is None:
+        guess = t("predict.unsure") if predicted == "?" else labels.get(predicted, predicted)
+        st.info(t("predict.too_close", guess=guess, summary=summary, margin=f"{margin:.1f}"),
+                icon=":material/balance:")
+    elif predicted == best:
         st.success(t("predict.right", model=labels.get(best, best), summary=summary), icon=":material/check_circle:")
     else:
         guess = t("predict.unsure") if predicted == "?" else labels.get(predicted, predicted)
         st.info(t("predict.reveal", guess=guess, model=labels.get(best, best), summary=summary), icon=":material/visibility:")
 
 
-def watch_active(view: str) -> list[str] | None:
-    """Runs in progress anywhere on this server, with a button to watch them (a closed tab's run)."""
+def watch_active(view: str) -> bool:
+    """Runs in progress anywhere on this server, with a button to watch them (a closed tab's run).
+
+    True when there are some (the offer is shown); a click makes them the page's group.
+    """
     active = [r for r in context.store().list() if r.status in ACTIVE]
     if not active:
-        return None
-    st.info(t("live.others_running", n=len(active)))
+        return False
+    st.info(t("live.others_running", n=len(active)), icon=":material/directions_run:")
     if st.button(t("live.watch"), key=f"watch_{view}"):
-        return [r.run_id for r in active]
-    return None
+        st.session_state[f"{view}_group"] = [r.run_id for r in active]
+        st.rerun()
+    return True

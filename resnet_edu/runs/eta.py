@@ -58,10 +58,42 @@ def throughput_from_runs(runs: list[tuple[RunConfig, list[dict]]], device_type: 
     return statistics.median(rates) if rates else None
 
 
+def throughput_now(config: RunConfig, events: list[dict], logs: int = 5) -> float | None:
+    """Multiply-adds per second of a run over its last few logs (None without time stamps).
+
+    Scaled up by the evaluation share, which `estimate_seconds` adds back: the stamps include it.
+    """
+    rate = recent_rate(events, logs)
+    return rate * step_macs(config) * (1 + EVAL_FRACTION) if rate else None
+
+
 def estimate_seconds(config: RunConfig, device_type: str, throughput: float | None = None) -> float:
     """Seconds to train `config` on a device of `device_type` ('cuda', 'mps' or 'cpu')."""
     rate = throughput or DEFAULT_THROUGHPUT.get(device_type, DEFAULT_THROUGHPUT["cpu"])
     return config.steps * step_macs(config) / rate * (1 + EVAL_FRACTION)
+
+
+def recent_rate(events: list[dict], logs: int = 5) -> float | None:
+    """Steps per second over the last `logs` logged steps: the machine's speed now, its load included.
+
+    Reads the wall-clock `time` the run store stamps on each line, so evaluations and
+    checkpoints in between count, as they do for the time left.
+    """
+    stamps: dict[int, float] = {}
+    for e in events:
+        if e.get("kind", "metrics") == "metrics" and isinstance(e.get("time"), (int, float)):
+            stamps[e["step"]] = max(stamps.get(e["step"], 0.0), e["time"])
+    steps = sorted(stamps)[-(logs + 1):]
+    if len(steps) < 2 or stamps[steps[-1]] <= stamps[steps[0]]:
+        return None
+    return (steps[-1] - steps[0]) / (stamps[steps[-1]] - stamps[steps[0]])
+
+
+def remaining_seconds(events: list[dict], total_steps: int, logs: int = 5) -> float | None:
+    """Seconds left for a running run at its current speed (None until two logs have times)."""
+    rate = recent_rate(events, logs)
+    done = max((e["step"] for e in events if e.get("kind", "metrics") == "metrics"), default=0)
+    return (total_steps - done) / rate if rate else None
 
 
 def format_duration(seconds: float) -> str:
