@@ -241,10 +241,12 @@ multiplicative shortcuts start *behind* the identity. v2's claim (§3.2) is abou
 shortcut-only gating and the 1×1 conv shortcut "cover the solution space of identity shortcuts"
 (they could learn to be the identity), yet their training error is *higher*, so the problem is
 finding the solution, not representing it. A curve that
-stops early means that net diverged (the trainer says so above the plot).
+stops early means that net diverged (the trainer says so above the plot). In full mode on real
+CIFAR-10 images (one seed) we saw the identity end at 64 % training error and the three others
+at 73–75 %, behind it from the first tens of steps on.
 """,
         zh=r"""
-**这说明了什么？** 看各条曲线在末尾的先后顺序，以及打印出来的数字。只用一个随机种子、在窄网络上训练几百步，噪声是免不了的；要问的是：乘性的捷径是否一开始就*落后*于恒等捷径。v2 的论点（§3.2）关乎优化：仅捷径门控和 1×1 卷积捷径的解空间"涵盖了恒等捷径的解空间"（它们可以学成恒等映射），可它们的训练误差却*更高*，所以问题出在找到这个解，而不在于能否表示它。如果某条曲线提前中断，说明那个网络发散了（训练器会在图上方打印出来）。
+**这说明了什么？** 看各条曲线在末尾的先后顺序，以及打印出来的数字。只用一个随机种子、在窄网络上训练几百步，噪声是免不了的；要问的是：乘性的捷径是否一开始就*落后*于恒等捷径。v2 的论点（§3.2）关乎优化：仅捷径门控和 1×1 卷积捷径的解空间"涵盖了恒等捷径的解空间"（它们可以学成恒等映射），可它们的训练误差却*更高*，所以问题出在找到这个解，而不在于能否表示它。如果某条曲线提前中断，说明那个网络发散了（训练器会在图上方打印出来）。我们在完整模式、真实 CIFAR-10 图像上（一个随机种子）看到：恒等捷径最终的训练误差为 64 %，另外三种为 73–75 %，从最初几十步起就一直落后。
 """,
     ),
     md(
@@ -384,8 +386,8 @@ plt.show()
         en=r"""
 **What it means.** Over 333 units both profiles drift (BN in training mode makes the gradient grow
 towards the input in any deep net at initialization), but the original unit's drifts more: with the
-paper's widths at 1001 layers we measured a first-to-last ratio about 30× larger than full
-pre-activation's. The original unit's ReLU after every addition sits on the main path, 333 times; the
+paper's widths at 1001 layers we measured a first-to-last ratio about 20× larger than full
+pre-activation's (3.6×10⁷ against 1.7×10⁶, printed in the legend). The original unit's ReLU after every addition sits on the main path, 333 times; the
 pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained result of that difference.
 
 ## 6. Beyond CIFAR-10: v2's other results
@@ -426,7 +428,7 @@ pre-activation the deeper net is the better one again.
   training, which is where v1's degradation was seen — in training error — in the first place.
 """,
         zh=r"""
-**这说明了什么？** 经过 333 个单元，两条曲线都有漂移（初始化时，训练模式下的 BN 会让任何深层网络的梯度朝输入端变大），但原始单元漂移得更厉害：我们用论文的宽度测量 1001 层网络，它的首尾梯度比值约为完全预激活的 30 倍。原始单元每次相加之后的 ReLU 都位于主通路上，一共 333 次；预激活的主通路上则什么都没有。v2 表 3 中 7.61 → 4.92 的差距，正是这一区别经过训练之后的结果。
+**这说明了什么？** 经过 333 个单元，两条曲线都有漂移（初始化时，训练模式下的 BN 会让任何深层网络的梯度朝输入端变大），但原始单元漂移得更厉害：我们用论文的宽度测量 1001 层网络，它的首尾梯度比值约为完全预激活的 20 倍（3.6×10⁷ 对 1.7×10⁶，见图例）。原始单元每次相加之后的 ReLU 都位于主通路上，一共 333 次；预激活的主通路上则什么都没有。v2 表 3 中 7.61 → 4.92 的差距，正是这一区别经过训练之后的结果。
 
 ## 6. CIFAR-10 之外：v2 的其他结果
 
