@@ -30,7 +30,8 @@ PAGES = {  # url path -> (render function, icon)
 }
 PAGE_PARAMS = ("models", "preset", "dataset", "seeds", "runs", "guess", "shortcut", "design", "depth", "metric")
 
-st.set_page_config(page_title="ResNet Lab", page_icon=":material/science:", layout="wide")
+# A local icon: an emoji or material favicon would be fetched from a CDN, which a classroom offline lacks.
+st.set_page_config(page_title="ResNet Lab", page_icon=str(ROOT / "app" / "assets" / "favicon.png"), layout="wide")
 language_toggle()
 
 # The default page is served at the root URL and nowhere else: a browser at /home (or at

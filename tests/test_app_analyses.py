@@ -15,8 +15,16 @@ def test_analyses_page_without_trained_models(lang, monkeypatch, tmp_path):
     # No trained run: the tabs say so and offer to train one; the signal tab needs none.
     assert any("plain20" in i.value for i in at.info)
     assert any(b.label.startswith(("Train plain20", "训练 plain20")) for b in at.button)
+    # The signal sweep runs on demand, not on every visit to the page (st.tabs renders every tab).
     titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
-    assert any("radient" in s or "梯度" in s for s in titles), titles  # the signal-propagation charts
+    assert not any("radient" in s or "梯度" in s for s in titles), titles
+    at.button(key="signal_run").click().run()
+    no_failures(at)
+    specs = [s for s in plotly_specs(at) if "radient" in s["layout"]["title"]["text"] or "梯度" in s["layout"]["title"]["text"]]
+    assert specs, "the signal-propagation charts after the click"
+    names = [trace["name"] for trace in specs[0]["data"]]
+    assert any(n.startswith("ResNet-") for n in names) and not any(":" in n.split("(")[0] for n in names), names
+    assert specs[0]["layout"]["yaxis"].get("exponentformat") == "power", "log axes read 10⁻³, not 1m"
     names = [trace.get("name", "") for spec in plotly_specs(at) for trace in spec["data"]]
     scaling = "constant scaling: λ=0.5 on h, 1−λ on F" if lang == "en" else "常数缩放：捷径乘 λ=0.5，F 乘 1−λ"
     assert any(scaling in n and "12.35" in n for n in names), names  # the variant names its Table 1 row

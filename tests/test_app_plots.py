@@ -70,3 +70,62 @@ def test_unit_diagram_follows_the_design():
     assert "a0 [label=\"ReLU\"" in original  # ReLU after the addition
     assert "a0" not in preact  # nothing after the addition: a clean identity path (v2)
     assert "x -> add" not in unit_dot("original", None)  # plain: no shortcut
+
+
+def test_export_cell_names_models_and_dataset_and_no_absolute_data_dir():
+    config = RunConfig(models=("plain20", "plain56"), dataset="cifar10", data_dir="/home/teacher/data", steps=7)
+    cell = export.notebook_cell(config)
+    assert "models=('plain20', 'plain56')" in cell and "dataset='cifar10'" in cell  # defaults, written anyway
+    assert "/home/teacher" not in cell and "DATA_DIR = 'data'" in cell
+    namespace = {}
+    exec(cell.split("events = train")[0], namespace)
+    assert namespace["config"] == RunConfig.from_dict({**config.to_dict(), "preset": "custom", "data_dir": "data"})
+
+
+def lockstep(model, errors):
+    return [{"kind": "metrics", "model": model, "step": 10 * (i + 1), "train_error": e} for i, e in enumerate(errors)]
+
+
+def test_reveal_names_a_winner_only_beyond_the_noise():
+    import random
+    rng = random.Random(0)
+    base = [0.6 + rng.uniform(-0.05, 0.05) for _ in range(20)]
+    close = plots.metrics_frame(lockstep("plain20", base) +
+                                lockstep("plain56", [b + rng.uniform(-0.03, 0.03) for b in base]), "r", 0)
+    best, finals, margin = plots.final_winner(close)
+    assert best is None and margin >= 1.0 and set(finals) == {"plain20", "plain56"}
+    apart = plots.metrics_frame(lockstep("plain20", base) + lockstep("plain56", [b + 0.08 for b in base]), "r", 0)
+    assert plots.final_winner(apart)[0] == "plain20"
+
+
+def test_seed_count_in_the_legend_is_the_count_behind_the_newest_point():
+    a = plots.metrics_frame(events("plain20", 0.0), "r1", 0)
+    b = plots.metrics_frame(events("plain20", 0.1, steps=(10,)), "r2", 1)  # seed 1 has only begun
+    import pandas as pd
+    fig = plots.error_figure(plots.seed_bands(pd.concat([a, b]), "train_error"), "t", seeds_text="{n} 个随机种子的均值")
+    assert [tr.name for tr in fig.data if tr.name and "±" not in tr.name] == ["plain20"]
+    both = plots.metrics_frame(events("plain20", 0.1), "r2", 1)
+    fig = plots.error_figure(plots.seed_bands(pd.concat([a, both]), "train_error"), "t", seeds_text="{n} 个随机种子的均值")
+    assert "plain20 (2 个随机种子的均值)" in [tr.name for tr in fig.data]
+
+
+def test_log_axes_use_powers_and_hold_a_collapsed_curve():
+    latest = {"plain56": {"g": [1e-30, 1e-29]}, "resnet56": {"g": [1e-3, 1e-2]}}
+    fig = plots.depth_profile_figure(latest, "g", "t", log_y=True)
+    assert fig.layout.yaxis.exponentformat == "power"
+    lo, hi = fig.layout.yaxis.range
+    assert lo <= -30 and hi >= -2  # both curves inside, not plotly's autorange guess
+
+
+def test_translated_model_labels_and_replay_buttons_clear_of_the_toolbar():
+    words = {"no BN": "无 BN", "option B": "选项 B", "full_preact": "全预激活"}
+    assert plots.model_label("plain56:batchnorm=false", words) == "plain-56 (无 BN)"
+    assert plots.model_label("resnet56:shortcut=B,design=full_preact", words) == "ResNet-56 (选项 B, 全预激活)"
+    df = plots.metrics_frame(events("plain20", steps=range(1, 20)))
+    menu = plots.replay_figure(df, "train_error", "t", frames=5).layout.updatemenus[0]
+    assert menu.x == 0.0 and menu.xanchor == "left"  # the toolbar (modebar) sits at the top right
+
+
+def test_unit_diagram_speaks_the_given_language():
+    dot = unit_dot("original", "A", words={"A": "恒等映射 x\\n（形状变化处补零）"})
+    assert "恒等映射 x" in dot and "zero-padded" not in dot

@@ -13,7 +13,7 @@ from resnet_edu.analysis.landscape import random_line, surface
 
 from ui import context
 from ui.charts import chart
-from ui.i18n import formatter, model_label, t
+from ui.i18n import catalog, formatter, model_label, t
 
 DEPTHS = [20, 56]
 
@@ -100,6 +100,11 @@ def _computed(key: tuple) -> bool:
     return key in st.session_state.get("analysis_results", {})
 
 
+def _labelled(by_entry: dict) -> dict:
+    """{'plain56': x} -> {'plain-56': x}: charts name nets as the rest of the app does, in its language."""
+    return {model_label(entry): value for entry, value in by_entry.items()}
+
+
 # -- 1. lesion study --------------------------------------------------------------------------
 def _lesion_tab() -> None:
     st.markdown(t("analyses.lesion_intro"))
@@ -119,7 +124,7 @@ def _lesion_tab() -> None:
                 bar.empty()
             return out
         studies = _cached(key, compute)
-        chart(figures.lesion_figure(studies, title=t("analyses.lesion_chart"), x_label=t("analyses.lesion_x"),
+        chart(figures.lesion_figure(_labelled(studies), title=t("analyses.lesion_chart"), x_label=t("analyses.lesion_x"),
                                     y_label=t("chart.error_pct"), baseline_label=t("analyses.lesion_baseline")),
               "lesion", key="lesion_chart")
         skipped = [u.name for s in studies.values() for u in s.units if u.error is None]
@@ -154,6 +159,11 @@ def _signal_tab() -> None:
     designs = ("original",) if "identity" in variants else ()
     entries = signal.sweep_entries(depths=tuple(depths), designs=designs, variants=tuple(variants), plain=True)
     key = ("signal", tuple(entries), bn_mode)
+    # On demand: building and probing a dozen nets takes seconds, and a visit that never opens
+    # this tab must not pay for it (st.tabs renders every tab's body).
+    if not _computed(key) and not st.button(t("analyses.run"), key="signal_run", icon=":material/science:"):
+        st.caption(t("analyses.signal_cost", n=len(entries)))
+        return
     bar, tick = _progress(t("analyses.working", what=t("analyses.tab_signal")))
     profiles = _cached(key, lambda: signal.signal_sweep(entries, bn_mode=bn_mode, on_progress=tick))
     bar.empty()
@@ -188,9 +198,10 @@ def _attribution_tab() -> None:
             classes = load_dataset(config.dataset, config.data_dir)[1].classes
             return x, y, maps, classes
         x, y, maps, classes = _cached(key, compute)
+        classes = [t(f"class.{c}") if f"class.{c}" in catalog("en") else c for c in classes]
         methods = {"saliency": t("analyses.saliency"), "integrated_gradients": t("analyses.ig"),
                    "grad_cam": "Grad-CAM"}
-        fig = figures.attribution_figure(x, maps, y, classes, title=t("analyses.attr_chart"),
+        fig = figures.attribution_figure(x, _labelled(maps), y, classes, title=t("analyses.attr_chart"),
                                          method_names=methods, image_label=t("analyses.image"),
                                          caption=t("analyses.attr_caption"))
         chart(fig, "attributions", key="attr_chart")
@@ -220,13 +231,15 @@ def _landscape_tab() -> None:
                 bar.empty()
             return lines, surfaces
         lines, surfaces = _cached(key, compute)
-        chart(figures.landscape_line_figure(lines, title=t("analyses.line_chart"), y_label=t("analyses.loss")),
+        lines, surfaces = _labelled(lines), _labelled(surfaces)
+        chart(figures.landscape_line_figure(lines, title=t("analyses.line_chart"), y_label=t("analyses.loss"),
+                                            log_y=True),
               "landscape_line", key="land_line")
         chart(figures.landscape_contour_figure(surfaces, title=t("analyses.contour_chart")),
               "landscape_contour", key="land_contour")
         which = st.radio(t("analyses.surface_of"), list(surfaces), horizontal=True, key="land_which")
         chart(figures.landscape_surface_figure(surfaces[which], title=t("analyses.surface_chart"),
-                                               z_label=t("analyses.loss")),
+                                               z_label=t("analyses.log_loss"), log=True),
               "landscape_surface", key="land_surface")
 
 
@@ -249,4 +262,5 @@ def _span_tab() -> None:
         return
     chart(figures.span_figure(results, title=t("analyses.span_chart"), x_label=t("analyses.span_x"),
                               y_label=t("chart.error_pct"), train_label=t("chart.train_error"),
-                              test_label=t("chart.test_error")), "span", key="span_chart")
+                              test_label=t("chart.test_error"), residual_label=t("analyses.span_residual"),
+                              plain_label=t("analyses.span_plain")), "span", key="span_chart")

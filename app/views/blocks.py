@@ -55,9 +55,10 @@ def render() -> None:
     plain = shortcut == "none"
     short = None if plain else shortcut
 
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1])
     with left:
-        st.graphviz_chart(unit_dot(design, short, channels=16), width="content")
+        words = {o: t(f"blocks.diagram_{o}") for o in ("A", "B", "C")}
+        st.graphviz_chart(unit_dot(design, short, channels=16, words=words), width="stretch")
         st.caption(t("blocks.diagram_caption"))
     with right:
         st.markdown(f"**{t('blocks.equation')}**")
@@ -66,7 +67,7 @@ def render() -> None:
             st.caption(t("blocks.plain_note"))
         cls = BasicBlock if design == "original" else ResidualUnit
         st.markdown(f"**{t('blocks.source', name=cls.__name__)}**")
-        st.code(inspect.getsource(cls.forward), language="python")
+        st.code(inspect.getsource(cls.forward), language="python", wrap_lines=True)  # no line cut off
 
     st.subheader(t("blocks.counts_title", depth=depth))
     opts = [f"shortcut={shortcut}"] * (shortcut not in ("A", "none")) + [f"design={design}"] * (design != "original")

@@ -22,8 +22,9 @@ def render() -> None:
     st.markdown(t("home.tracing_body"))
     st.info(t("home.guardrail"), icon=":material/push_pin:")
     st.subheader(t("home.next_title"))
-    for name, icon in (("degradation", ":material/trending_down:"), ("residual", ":material/add_circle:"), ("gradients", ":material/waves:"), ("blocks", ":material/view_in_ar:"),
-                       ("runs", ":material/folder_open:")):
+    for name, icon in (("degradation", ":material/trending_down:"), ("residual", ":material/add_circle:"),
+                       ("gradients", ":material/waves:"), ("blocks", ":material/view_in_ar:"),
+                       ("analyses", ":material/biotech:"), ("runs", ":material/folder_open:")):
         page = context.PAGE_OBJECTS.get(name)
         if page is not None:
             st.page_link(page, label=f"{t(f'page.{name}')} — {t(f'home.next_{name}')}", icon=icon)

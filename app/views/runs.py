@@ -11,7 +11,7 @@ from resnet_edu.runs.store import ACTIVE
 
 from ui import context, live
 from ui.charts import chart
-from ui.i18n import formatter, lkey, t
+from ui.i18n import formatter, lkey, model_label, t
 
 
 def render() -> None:
@@ -28,12 +28,12 @@ def render() -> None:
             st.info(t("runs.empty"))
         return
     table = pd.DataFrame([{
-        t("runs.col_id"): r.run_id, t("runs.col_models"): ", ".join(map(plots.model_label, r.config.models)),
+        t("runs.col_id"): r.run_id, t("runs.col_models"): ", ".join(map(model_label, r.config.models)),
         t("runs.col_data"): t(f"data.{r.config.dataset}"), t("runs.col_preset"): r.config.preset,
         t("runs.col_seed"): r.config.seed, t("runs.col_precision"): r.config.precision,
         t("runs.col_status"): t(f"status.{r.status}"),
         t("runs.col_step"): f"{r.step:,} / {r.config.steps:,}",
-        t("runs.col_diverged"): ", ".join(map(plots.model_label, r.diverged)),
+        t("runs.col_diverged"): ", ".join(map(model_label, r.diverged)),
         t("runs.col_created"): time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))} for r in infos])
     st.dataframe(table, hide_index=True, width="stretch")
 
@@ -64,24 +64,51 @@ def replay(ids: list[str]) -> None:
     # Several runs on one chart: a curve per (run, model) unless they are seeds of one config.
     configs = {rid: context.store().config(rid) for rid in ids}
     same_config = len({(c.models, c.preset, c.dataset, c.steps) for c in configs.values()}) == 1
+    names = run_names(configs)
     if not same_config:
-        df = df.assign(model=df["run_id"].str.slice(0, 15) + " · " + df["model"])
-    metric = st.radio(t("runs.metric"), ["train_error", "test_error"], horizontal=True,
-                      format_func=formatter(lambda m: t(f"chart.{m}"), ["train_error", "test_error"]), key=lkey("runs_metric"))
-    mode = st.radio(t("runs.replay_mode"), ["animate", "all"], horizontal=True,
-                    format_func=formatter(lambda m: t(f"runs.mode_{m}"), ["animate", "all"]), key=lkey("runs_mode"))
-    labels = {m: plots.model_label(m) if " · " not in m else m.split(" · ")[0] + " · " +
-              plots.model_label(m.split(" · ")[1]) for m in df["model"].unique()}
-    if any(c.dataset == "synthetic" for c in configs.values()):
+        df = df.assign(model=df["run_id"] + " · " + df["model"])
+    # The language switch gives these radios new keys: the session keeps the choice across it.
+    metric = st.radio(t("runs.metric"), METRICS, horizontal=True, index=_kept("runs_metric", METRICS),
+                      format_func=formatter(lambda m: t(f"chart.{m}"), METRICS), key=lkey("runs_metric"))
+    mode = st.radio(t("runs.replay_mode"), MODES, horizontal=True, index=_kept("runs_mode", MODES),
+                    format_func=formatter(lambda m: t(f"runs.mode_{m}"), MODES), key=lkey("runs_mode"))
+    st.session_state["runs_metric"], st.session_state["runs_mode"] = metric, mode
+    labels = {m: model_label(m) if " · " not in m else names[m.split(" · ")[0]] + " · " +
+              model_label(m.split(" · ")[1]) for m in df["model"].unique()}
+    datasets = {c.dataset for c in configs.values()}
+    if datasets == {"synthetic"}:
         st.caption(t("data.synthetic_tag"))
+    elif "synthetic" in datasets:
+        st.caption(t("runs.mixed_data"))
     if mode == "animate":
         fig = plots.replay_figure(df, metric, t(f"chart.{metric}"), t("chart.step"), t("chart.error_pct"),
-                                  labels=labels)
+                                  labels=labels, chance=t("chart.chance"))
         chart(fig, "replay", key="replay_chart")
     else:
         fig = plots.error_figure(plots.seed_bands(df, metric), t(f"chart.{metric}"), t("chart.step"),
-                                 t("chart.error_pct"), labels=labels)
+                                 t("chart.error_pct"), labels=labels, chance=t("chart.chance"),
+                                 seeds_text=t("chart.mean_of_seeds"))
         chart(fig, metric, key="compare_chart")
+
+
+METRICS, MODES = ["train_error", "test_error"], ["animate", "all"]
+
+
+def _kept(name: str, options: list[str]) -> int:
+    return options.index(st.session_state[name]) if st.session_state.get(name) in options else 0
+
+
+def run_names(configs: dict) -> dict[str, str]:
+    """Each run in a legend: its data, preset and seed ('CIFAR-10 · quick · seed 0'), and its start
+    time (from the run id) where that alone would not tell two runs apart."""
+    def base(c):
+        return f"{t(f'data.short_{c.dataset}')} · {c.preset} · {t('live.seed', seed=c.seed)}"
+
+    counts: dict[str, int] = {}
+    for c in configs.values():
+        counts[base(c)] = counts.get(base(c), 0) + 1
+    return {rid: base(c) + (f" · {rid[9:11]}:{rid[11:13]}:{rid[13:15]}" if counts[base(c)] > 1 else "")
+            for rid, c in configs.items()}
 
 
 def unreadable(bad) -> None:

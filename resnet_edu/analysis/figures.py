@@ -79,6 +79,7 @@ def signal_figure(profiles: Sequence[SignalProfile], *, which: str = "backward",
         fig.add_trace(go.Scatter(x=list(range(len(values))), y=[v / ref for v in values], name=label(p.entry),
                                  mode="lines"))
     fig.update_layout(title=title, xaxis_title=x_label, yaxis_title=y_label, yaxis_type="log")
+    fig.update_yaxes(exponentformat="power")  # 10⁻³, not plotly's SI "1m" / "100μ" / "1n"
     return fig
 
 
@@ -94,20 +95,19 @@ def attribution_figure(images: torch.Tensor, maps: Mapping[str, AttributionMaps]
                        classes: Sequence[str], *, title: str = "Where the nets look",
                        method_names: Mapping[str, str] | None = None, image_label: str = "image",
                        caption: str = "true: {true} · {net}: {pred}") -> go.Figure:
-    """Rows = images; columns = the image, then each net's saliency, IG (|·|) and Grad-CAM."""
+    """Rows = images; columns = the image, then each net's saliency, IG (|·|) and Grad-CAM.
+
+    Column headers (net, method) sit once above the first row; under each row, one caption per
+    net spans its three columns: short titles that do not run into each other on a projector.
+    """
     method_names = method_names or {"saliency": "saliency", "integrated_gradients": "Integrated Gradients",
                                     "grad_cam": "Grad-CAM"}
     n, nets = len(images), list(maps)
     cols = 1 + 3 * len(nets)
-    titles = []
-    for i in range(n):
-        titles.append(image_label)
-        for net in nets:
-            pred = classes[int(maps[net].predicted[i])]
-            titles += [f"{net}: {method_names['saliency']}",
-                       caption.format(true=classes[int(labels[i])], net=net, pred=pred),
-                       f"{net}: {method_names['grad_cam']}"]
-    fig = make_subplots(rows=n, cols=cols, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
+    methods = ("saliency", "integrated_gradients", "grad_cam")
+    headers = [image_label] + [f"{net}<br>{method_names[m]}" for net in nets for m in methods]
+    fig = make_subplots(rows=n, cols=cols, subplot_titles=headers + [""] * (cols * (n - 1)),
+                        horizontal_spacing=0.015, vertical_spacing=0.12 / max(n, 1) + 0.04)
     for i in range(n):
         fig.add_trace(go.Image(z=_to_rgb(images[i]).numpy()), row=i + 1, col=1)
         for k, net in enumerate(nets):
@@ -115,18 +115,27 @@ def attribution_figure(images: torch.Tensor, maps: Mapping[str, AttributionMaps]
             for j, grid in enumerate((m.saliency[i], m.integrated_gradients[i].abs(), m.grad_cam[i])):
                 fig.add_trace(go.Heatmap(z=grid.flip(0).numpy(), colorscale="Inferno", showscale=False),
                               row=i + 1, col=2 + 3 * k + j)
+            middle = fig.get_subplot(i + 1, 3 + 3 * k)
+            pred = classes[int(m.predicted[i])]
+            fig.add_annotation(text=caption.format(true=classes[int(labels[i])], net=net, pred=pred),
+                               xref="paper", yref="paper", x=sum(middle.xaxis.domain) / 2,
+                               y=middle.yaxis.domain[0], yanchor="top", showarrow=False, font={"size": 14})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(title=title, height=220 * n + 80, width=180 * cols)
+    fig.update_annotations(font_size=14)
+    fig.update_layout(title=title, height=230 * n + 110, width=max(190 * cols, 700), margin={"t": 110})
     return fig
 
 
 def landscape_line_figure(lines: Mapping[str, Landscape1D], *, title: str = "Loss along a line",
-                          x_label: str = "α", y_label: str = "loss") -> go.Figure:
+                          x_label: str = "α", y_label: str = "loss", log_y: bool = False) -> go.Figure:
+    """log_y: a log loss axis, so a far-off spike does not flatten the basin around α = 0."""
     fig = go.Figure()
     for name, ln in lines.items():
         fig.add_trace(go.Scatter(x=list(ln.alphas), y=list(ln.loss), name=name, mode="lines+markers"))
     fig.update_layout(title=title, xaxis_title=x_label, yaxis_title=y_label)
+    if log_y:
+        fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
 
@@ -147,23 +156,27 @@ def landscape_contour_figure(surfaces: Mapping[str, Landscape2D], *, title: str 
 
 
 def landscape_surface_figure(surface: Landscape2D, *, title: str = "Loss surface",
-                             x_label: str = "α", y_label: str = "β", z_label: str = "loss") -> go.Figure:
-    """Li Fig. 1: the 3-D surface of one net."""
-    fig = go.Figure(go.Surface(x=list(surface.alphas), y=list(surface.betas), z=[list(r) for r in surface.loss],
-                               colorscale="Viridis"))
+                             x_label: str = "α", y_label: str = "β", z_label: str = "loss",
+                             log: bool = False) -> go.Figure:
+    """Li Fig. 1: the 3-D surface of one net. log: height log₁₀ loss (Li et al. plot log loss too), so one
+    corner spike (a loss of 10⁴ where the centre has 1) does not flatten the rest of the surface."""
+    z = torch.tensor(surface.loss, dtype=torch.float64)
+    z = z.clamp_min(1e-12).log10() if log else z
+    fig = go.Figure(go.Surface(x=list(surface.alphas), y=list(surface.betas), z=z.tolist(), colorscale="Viridis"))
     fig.update_layout(title=title, scene=dict(xaxis_title=x_label, yaxis_title=y_label, zaxis_title=z_label))
     return fig
 
 
 def span_figure(results: Sequence[SpanResult], *, title: str = "Shortcut span at matched depth",
                 x_label: str = "layers skipped by each shortcut", y_label: str = "error (%)",
-                train_label: str = "train", test_label: str = "test") -> go.Figure:
+                train_label: str = "train", test_label: str = "test", residual_label: str = "residual",
+                plain_label: str = "plain") -> go.Figure:
     fig = go.Figure()
     for residual in (True, False):
         rows = [r for r in results if r.residual == residual]
         if not rows:
             continue
-        kind = "residual" if residual else "plain"
+        kind = residual_label if residual else plain_label
         fig.add_trace(go.Bar(x=[r.span for r in rows], y=[100 * r.train_error for r in rows],
                              name=f"{kind} · {train_label}"))
         fig.add_trace(go.Bar(x=[r.span for r in rows],

@@ -27,15 +27,23 @@ def metrics_csv(events: list[dict]) -> str:
 
 
 def notebook_cell(config: RunConfig) -> str:
-    """Python for a notebook cell that trains the same run with resnet_edu and plots it."""
+    """Python for a notebook cell that trains the same run with resnet_edu and plots it.
+
+    models= and dataset= are always written (a reader should not have to know the defaults);
+    the data folder is a name to edit, not this machine's absolute path.
+    """
     defaults = RunConfig()
     changed = {k: v for k, v in config.to_dict().items()
-               if k != "preset" and v != getattr(defaults, k)}
+               if k not in ("preset", "data_dir") and (k in ("models", "dataset") or v != getattr(defaults, k))}
     args = "".join(f"\n    {k}={v!r}," for k, v in changed.items())
+    data = ""
+    if config.dataset == "cifar10":
+        data = f"DATA_DIR = {defaults.data_dir!r}  # the folder that holds (or will get) cifar-10-batches-py\n"
+        args += "\n    data_dir=DATA_DIR,"
     return (
         "from resnet_edu import RunConfig, curves, train\n"
         "import matplotlib.pyplot as plt\n\n"
-        f"config = RunConfig({args}\n)\n"
+        f"{data}config = RunConfig({args}\n)\n"
         "events = train(config)\n"
         "for model, (steps, errors) in curves(events, 'train_error').items():\n"
         "    plt.plot(steps, [100 * e for e in errors], '--' if model.startswith('plain') else '-', label=model)\n"

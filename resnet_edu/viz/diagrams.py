@@ -8,11 +8,12 @@ import torch.nn as nn
 
 from ..models import ResidualUnit
 
+# Short lines: a long edge label widens the drawing, and the app then shrinks all of it.
 SHORTCUT_TEXT = {
     None: None,
-    "A": "identity x\\n(zero-padded where the shape changes)",
-    "B": "identity x\\n(1×1 projection where the shape changes)",
-    "C": "1×1 projection W_s x\\n(on every unit)",
+    "A": "identity x\\n(zero-padded\\nwhere the shape\\nchanges)",
+    "B": "identity x\\n(1×1 projection\\nwhere the shape\\nchanges)",
+    "C": "1×1 projection\\nW_s x\\n(every unit)",
 }
 
 
@@ -28,13 +29,16 @@ def _box(module: nn.Module) -> str:
 
 
 def unit_dot(design: str = "original", shortcut: str | None = "A", channels: int = 16,
-             stride: int = 1, in_channels: int | None = None) -> str:
-    """DOT source of one unit: x -> branch F -> (+ shortcut) -> after-addition -> x_{l+1}."""
+             stride: int = 1, in_channels: int | None = None, words: dict[str, str] | None = None) -> str:
+    """DOT source of one unit: x -> branch F -> (+ shortcut) -> after-addition -> x_{l+1}.
+
+    words: the shortcut's label in another language, keyed by "A", "B", "C" (lines split by "\\n").
+    """
     unit = ResidualUnit(in_channels or channels, channels, stride, design=design, shortcut=shortcut)
     colour = {"conv 3": "#56B4E9", "conv 1": "#56B4E9", "BN": "#F0E442", "ReLU": "#E69F00"}
     lines = ['digraph unit {', 'rankdir=TB; bgcolor="transparent"; ranksep=0.22; nodesep=0.5;',
              'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=22, fillcolor="#FFFFFF",'
-             ' height=0.35, margin="0.15,0.04"];', 'edge [fontname="Helvetica", fontsize=18];',
+             ' height=0.35, margin="0.15,0.04"];', 'edge [fontname="Helvetica, Noto Sans CJK SC", fontsize=20];',
              'x [label="x_l", shape=ellipse, fillcolor="#DDDDDD"];']
     prev = "x"
     for i, m in enumerate(unit.branch.children()):
@@ -46,7 +50,7 @@ def unit_dot(design: str = "original", shortcut: str | None = "A", channels: int
     if shortcut is not None:
         lines.append('add [label="+", shape=circle, fillcolor="#009E73", fontcolor="white", fontsize=22];')
         lines.append(f'{prev} -> add [label=" F(x)"];')
-        text = SHORTCUT_TEXT[shortcut]
+        text = (words or {}).get(shortcut) or SHORTCUT_TEXT[shortcut]
         lines.append(f'x -> add [label=" {text}", style=bold, color="#0072B2", penwidth=3];')
         prev = "add"
     after = [m for m in (unit.after_add.children() if isinstance(unit.after_add, nn.Sequential)

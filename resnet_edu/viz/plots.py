@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from ..models import table1_row
 from ..training.config import model_spec
-from .gap import WINDOW, smoothed
+from .gap import K, MIN_GAP, WINDOW, smoothed
 
 # Okabe & Ito (2008), colour-blind safe; black is left out (it reads as "axis").
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
@@ -59,6 +59,32 @@ def final_values(df: pd.DataFrame, metric: str, window: int = 3) -> dict[str, fl
         steps = sorted(d["step"].unique())[-window:]
         out[model] = float(d[d["step"].isin(steps)][metric].mean())
     return out
+
+
+def final_winner(df: pd.DataFrame, metric: str = "train_error", window: int = WINDOW, k: float = K,
+                 min_gap: float = MIN_GAP) -> tuple[str | None, dict[str, float], float]:
+    """(the model lowest at the end, or None when it is within noise; final values; the margin).
+
+    The nets train in lockstep on the same batches, so the runner-up minus the best is paired step
+    by step (and run by run); its mean over the last `window` logs must beat k standard errors of
+    that mean, and at least `min_gap` points (the rule of viz/gap.py, at the end of the run).
+    """
+    finals = final_values(df, metric, window)
+    if len(finals) < 2:
+        return (next(iter(finals), None), finals, 0.0)
+    best, second = sorted(finals, key=finals.get)[:2]
+    d = df.dropna(subset=[metric])
+    wide = d[d["model"].isin([best, second])].pivot_table(index=["run_id", "step"], columns="model",
+                                                          values=metric, aggfunc="mean").dropna()
+    diff = (wide[second] - wide[best]).groupby(level="step").mean().sort_index() if len(wide.columns) == 2 else []
+    recent = [float(v) for v in list(diff)[-window:]]
+    if len(recent) > 1:
+        mean = sum(recent) / len(recent)
+        se = math.sqrt(sum((v - mean) ** 2 for v in recent) / (len(recent) - 1) / len(recent))
+    else:
+        mean, se = (recent[0] if recent else 0.0), math.inf
+    margin = max(k * se, min_gap) if math.isfinite(se) else max(min_gap, abs(mean) + 1e-9)
+    return (best if mean > margin else None), finals, margin
 
 
 # -- styling ------------------------------------------------------------------------------
@@ -109,7 +135,7 @@ def _chance_line(fig: go.Figure, text: str) -> None:
 def error_figure(bands: pd.DataFrame, title: str, x_title: str = "step", y_title: str = "error (%)",
                  models: list[str] | None = None, labels: dict[str, str] | None = None,
                  smooth: int = 1, chance: str | None = "chance (90 %)", empty_note: str | None = None,
-                 x_max: float | None = None) -> go.Figure:
+                 x_max: float | None = None, seeds_text: str = "mean of {n} seeds") -> go.Figure:
     """Mean curve per model with a shaded mean ± std band where several seeds were run.
 
     smooth > 1: the curve (and band) is a trailing moving average over that many logged points,
@@ -127,18 +153,20 @@ def error_figure(bands: pd.DataFrame, title: str, x_title: str = "step", y_title
             continue
         style = model_style(model, models)
         name = labels.get(model, model)
-        if (d["n"] > 1).any():
+        several = d[d["n"] > 1]  # the band only where several seeds have data
+        if not several.empty:
             fig.add_trace(go.Scatter(
-                x=list(d["step"]) + list(d["step"])[::-1], y=list(d["hi"]) + list(d["lo"])[::-1],
+                x=list(several["step"]) + list(several["step"])[::-1],
+                y=list(several["hi"]) + list(several["lo"])[::-1],
                 mode="lines", fill="toself", fillcolor=_rgba(style["color"], 0.18), line={"width": 0},
                 hoverinfo="skip", showlegend=False, name=f"{name} ± std"))
         if smooth > 1:  # the logged windows themselves, faint: the smoothing hides nothing
             fig.add_trace(go.Scatter(x=raw["step"], y=raw["mean"], mode="markers", showlegend=False,
                                      marker={"color": _rgba(style["color"], 0.35), "size": 7},
                                      name=f"{name} (raw)", hovertemplate="%{y:.1f}<extra></extra>"))
-        seeds = int(d["n"].max())
+        seeds = int(d["n"].iloc[-1])  # seeds behind the newest point: a queued seed is not counted yet
         fig.add_trace(go.Scatter(x=d["step"], y=d["mean"], mode="lines+markers" if len(d) < 3 else "lines",
-                                 line=style, name=name + (f" (mean of {seeds} seeds)" if seeds > 1 else ""),
+                                 line=style, name=name + (f" ({seeds_text.format(n=seeds)})" if seeds > 1 else ""),
                                  hovertemplate="%{y:.1f}<extra></extra>"))
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(range=error_range(list(bands["lo"]) + list(bands["mean"])) if not bands.empty else [50, 100])
@@ -181,8 +209,9 @@ def replay_figure(df: pd.DataFrame, metric: str, title: str, x_title: str = "ste
     fig.update_yaxes(range=error_range(bands["mean"]))
     if chance:
         _chance_line(fig, chance)
+    # ▶ ❚❚ at the top left: the top right is the chart toolbar's (it would cover them).
     fig.update_layout(updatemenus=[{
-        "type": "buttons", "direction": "left", "showactive": False, "x": 1.0, "y": 1.16, "xanchor": "right",
+        "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 1.02, "xanchor": "left",
         "yanchor": "bottom", "pad": {"r": 4, "t": 0},
         "buttons": [
             {"label": play, "method": "animate",
@@ -190,7 +219,9 @@ def replay_figure(df: pd.DataFrame, metric: str, title: str, x_title: str = "ste
                              "transition": {"duration": 0}}]},
             {"label": pause, "method": "animate",
              "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}]}])
-    return _layout(fig, title, x_title, y_title)
+    fig = _layout(fig, title, x_title, y_title)
+    fig.update_layout(title={"x": 0.5, "xanchor": "center"}, margin={"t": 90})  # clear of the buttons
+    return fig
 
 
 def probe_series(events: list[dict]) -> dict[str, list[dict]]:
@@ -255,8 +286,21 @@ def depth_profile_figure(latest: dict[str, dict], key: str, title: str, x_title:
                                  name=labels.get(model, model)))
     fig = _layout(fig, title, x_title, y_title)
     if log_y:
-        fig.update_yaxes(type="log")
+        values = [v for r in latest.values() for v in (r.get(key) or []) if v is not None and 0 < v < math.inf]
+        fig.update_yaxes(type="log", exponentformat="power", range=log_range(values))
     return fig
+
+
+def log_range(values: list[float]) -> list[float] | None:
+    """A log axis range (in decades) that holds every positive value, a 1e-30 floor included.
+
+    Plotly's autorange on a log axis can leave a far-off curve outside the plot; this never does.
+    """
+    if not values:
+        return None
+    lo, hi = math.log10(min(values)), math.log10(max(values))
+    pad = max(0.2, 0.05 * (hi - lo))
+    return [math.floor(lo - pad), math.ceil(hi + pad)]
 
 
 def model_label(entry: str, words: dict[str, str] | None = None) -> str:
