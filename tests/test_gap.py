@@ -89,6 +89,11 @@ def test_error_axes_never_magnify_one_point_and_show_chance():
     assert list(plots.error_figure(low, "t").layout.yaxis.range) == [10, 100]
 
 
+def test_a_live_step_axis_grows_in_doublings():
+    assert plots.step_axis_end(70, 2000) == 125 and plots.step_axis_end(130, 450) == 225
+    assert plots.step_axis_end(440, 450) == 450 and plots.step_axis_end(1, 450) == 450 / 16
+
+
 def test_smoothed_curve_over_faint_raw_points_and_a_note_before_the_first_test():
     bands = plots.seed_bands(plots.metrics_frame(rows({"plain20": [0.9, 0.5, 0.9, 0.5, 0.9]})), "train_error")
     fig = plots.error_figure(bands, "t", smooth=gap.WINDOW)

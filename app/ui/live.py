@@ -125,7 +125,7 @@ def threads_label() -> str:
 
 def error_charts(df: pd.DataFrame, models: list[str], labels: dict, config=None, key: str = "") -> None:
     """Training error smoothed over a few logs (raw points faint), test error; both on a 0/50–100 % axis."""
-    x_max = config.steps if config else None
+    x_max = plots.step_axis_end(float(df["step"].max()), config.steps) if config and not df.empty else None
     first_test = min(config.eval_every, config.steps) if config else None
     left, right = st.columns(2)
     with left:

@@ -125,10 +125,22 @@ def error_range(values) -> list[float]:
     return [max(0.0, min(50.0, 10 * math.floor((low - 5) / 10))), 100.0]
 
 
+def step_axis_end(latest: float, total: int) -> float:
+    """The x axis of a live chart: the run's steps halved until the curves fill at least half of it.
+
+    It grows in doublings (125 → 250 → 500 → ... → total), so it neither rescales at every new
+    point nor squeezes a young run into the left edge of a 2,000-step axis.
+    """
+    end = float(total)
+    while end / 2 >= max(latest * 1.15, total / 16):
+        end /= 2
+    return end
+
+
 def _chance_line(fig: go.Figure, text: str) -> None:
     fig.add_hline(y=CHANCE, line={"color": "#777", "width": 2, "dash": "dot"},
                   annotation={"text": text, "font": {"size": FONT_SIZE - 4, "color": "#555"}},
-                  annotation_position="top left")
+                  annotation_position="top right")
 
 
 # -- figures ------------------------------------------------------------------------------
