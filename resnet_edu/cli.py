@@ -1,4 +1,4 @@
-"""Command line: python -m resnet_edu {train,download,models,bench} ...
+"""Command line: python -m resnet_edu {train,download,models,bench,sweep} ...
 
     python -m resnet_edu train --models plain20,plain56 --dataset synthetic --preset quick
     python -m resnet_edu download --data-dir data
@@ -7,6 +7,7 @@
 import argparse
 import dataclasses
 import json
+import os
 import signal
 import sys
 
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="training precision (evaluation is always fp32); default: the preset's (paper: fp32)")
     t.add_argument("--compile", action="store_true", help="torch.compile the models (CUDA)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--seeds", help="a seed band in one run, e.g. 0-4 or 0,1,2 (each model once per seed)")
+    t.add_argument("--sync-bn", action="store_true", help="under torchrun: BN over the whole batch (CUDA)")
 
     d = sub.add_parser("download", help="download CIFAR-10 (163 MB) into DATA_DIR")
     d.add_argument("--data-dir", default="data")
@@ -67,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="also time 3 seeds of plain20 + plain56 stacked vs one by one (--models '' for only this)")
     b.add_argument("--json", action="store_true", help="print one JSON object keyed by model")
 
+    w = sub.add_parser("sweep", help="independent runs, one per seed, spread over the visible GPUs")
+    w.add_argument("--models", default="plain20,plain56")
+    w.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 0,1,2: one run per seed")
+    w.add_argument("--preset", default="quick", help=f"one of {', '.join(PRESETS)}")
+    w.add_argument("--dataset", default="cifar10")
+    w.add_argument("--data-dir", default="data")
+    w.add_argument("--runs-dir", default="data/runs")
+    w.add_argument("--steps", type=int)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
@@ -75,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return _download(args)
         if args.command == "models":
             return _models()
+        if args.command == "sweep":
+            return _sweep(args)
         if args.command == "bench":
             from .perf.bench import main as bench_main
             return bench_main(args)
@@ -113,7 +127,10 @@ def _train(args) -> int:
 
     overrides = dict(models=split_models(args.models),
                      dataset=args.dataset, data_dir=args.data_dir, device=args.device, seed=args.seed,
-                     probe_every=args.probe_every, fast=not args.no_fast, compile=args.compile)
+                     probe_every=args.probe_every, fast=not args.no_fast, compile=args.compile,
+                     sync_bn=args.sync_bn)
+    if args.seeds:
+        overrides["seeds"] = parse_seeds(args.seeds)
     if args.steps is not None:
         overrides["steps"] = args.steps
     if args.batch_size is not None:
@@ -135,13 +152,48 @@ def _train(args) -> int:
     # Opened before the run exists: a --metrics-out that cannot be written leaves no run behind.
     out = open(args.metrics_out, "a", encoding="utf-8") if args.metrics_out else None
     try:
-        if args.resume:
+        if args.resume and not _follower():
             with store.lock(args.resume):  # one trainer per run: a second CLI or the server gets RunBusy
                 return _train_run(args, store, config, args.resume, out)
-        return _train_run(args, store, config, None, out)
+        return _train_run(args, store, config, args.resume, out)
     finally:
         if out:
             out.close()
+        from .training import distributed
+        distributed.finish()
+
+
+def _sweep(args) -> int:
+    from .runs import sweep
+    seeds = parse_seeds(args.seeds)
+    preset(args.preset, models=split_models(args.models), dataset=args.dataset)  # a bad name fails here, once
+    train_args = ["--models", args.models, "--preset", args.preset, "--dataset", args.dataset,
+                  "--data-dir", args.data_dir, "--runs-dir", args.runs_dir]
+    if args.steps is not None:
+        train_args += ["--steps", str(args.steps)]
+    return sweep.run(seeds, train_args, say=lambda s: print(s, file=sys.stderr, flush=True))
+
+
+def _follower() -> bool:
+    """Under torchrun, every rank but 0 trains and writes nothing (rank 0 keeps the run store)."""
+    return int(os.environ.get("RANK", "0")) > 0
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """'0-4' -> (0, 1, 2, 3, 4); '0,2,5' -> (0, 2, 5)."""
+    seeds: list[int] = []
+    try:
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            lo, sep, hi = part.partition("-")
+            first, last = int(lo), int(hi) if sep else int(lo)
+            if last - first > 64:
+                raise ValueError
+            seeds += list(range(first, last + 1))
+    except ValueError:
+        raise ValueError(f"--seeds {text!r} must look like 0-4 or 0,1,2 (at most 64 seeds)") from None
+    if not seeds or len(seeds) > 64:
+        raise ValueError(f"--seeds {text!r} must name 1 to 64 seeds")
+    return tuple(seeds)
 
 
 def _train_run(args, store, config, resume_id: str | None, out) -> int:
@@ -152,6 +204,10 @@ def _train_run(args, store, config, resume_id: str | None, out) -> int:
         trainer = Trainer(config, run_dir=store.path(resume_id) if resume_id else None, resume=bool(resume_id))
     except DataUnavailable as err:
         return _fail(str(err), 1)
+    if not trainer.world.is_writer:  # torchrun rank > 0: the same steps on its share, nothing written
+        for _ in trainer.run():
+            pass
+        return 0
     if resume_id:
         run_id = resume_id
         if config.steps != store.config(run_id).steps:

@@ -53,6 +53,7 @@ class RunConfig:
     # "resnet56@seed1"; empty: the one `seed`. Same-architecture models step as one (`stack`).
     seeds: tuple[int, ...] = ()
     stack: bool = True  # step same-architecture v1 CIFAR nets as one grouped computation (stacked.py)
+    sync_bn: bool = False  # under torchrun: BN statistics over the whole batch, not each rank's share (CUDA)
     device: str = "auto"  # "auto", "cuda", "mps" or "cpu"
     fast: bool = True  # channels_last, bf16 autocast, fused SGD on CUDA; see fastpath.py
     # Training precision: "fp32", "bf16" (autocast; needs CUDA or a CPU with bf16 units) or "auto"

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import checkpoint, fastpath, stacked
+from . import checkpoint, distributed, fastpath, stacked
 from .config import RunConfig, model_spec, resolve_precision
 from ..data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
 from ..data.augment import per_channel
@@ -59,7 +59,10 @@ class Trainer:
         config.validate()
         config = resolve_precision(config)  # "auto" -> what this machine trains in; the checkpoint records it
         self.config, self.run_dir = config, Path(run_dir) if run_dir else None
-        self.device = pick_device(config.device)
+        self.world = distributed.current()  # a world of one unless torchrun started this process
+        self.device = distributed.rank_device(self.world, pick_device(config.device))
+        if config.batch_size % self.world.size:
+            raise ValueError(f"batch size {config.batch_size} does not split evenly over {self.world.size} processes")
         self._stop = threading.Event()
 
         train, test = data if data is not None else load_dataset(config.dataset, config.data_dir)
@@ -90,8 +93,11 @@ class Trainer:
             spec = model_spec(entry, config.widths)
             torch.manual_seed(seed)  # every model of a seed starts from that seed
             module = fastpath.prepare_model(spec.build(), self.device, config.fast)
+            if config.sync_bn:
+                module = distributed.sync_batchnorm(module, self.world, self.device)
             compiled = fastpath.prepare_model(module, self.device, config.fast, config.compile) \
                 if config.compile else module
+            compiled = self.world.wrap(compiled, self.device)  # DDP: gradients averaged over the ranks
             opt = fastpath.make_optimizer(module, config.lr, config.momentum, config.weight_decay,
                                           self.device, config.fast)
             rule = config.warmup_for(entry)
@@ -100,7 +106,8 @@ class Trainer:
                                        err_sum=torch.zeros((), device=self.device),
                                        bf16=config.precision == "bf16", warmup_rule=rule, seed=seed, spec=spec))
         # Same-architecture v1 nets (seeds of a band, plain-N beside ResNet-N) step as one computation.
-        self.stacks = stacked.plan(self.members, config) if config.stack and not config.compile else []
+        stack = config.stack and not config.compile and self.world.size == 1
+        self.stacks = stacked.plan(self.members, config) if stack else []
         self.step = 0
         self._epoch_perm: dict[int, tuple[int, torch.Tensor]] = {}  # seed -> (epoch, permutation)
         self._gen = torch.Generator(device=self.device)
@@ -133,6 +140,7 @@ class Trainer:
         if cfg.augment:
             self._gen.manual_seed(seed * 7_919 + step * 104_729 + 1)
             x = random_flip(random_crop(x, self._gen, padding=4), self._gen)
+        x, y = self.world.shard(x), self.world.shard(y)  # under torchrun: this rank's share of the batch
         x = normalize(x, self.mean, self.std)
         return fastpath.prepare_input(x, self.device, cfg.fast), y
 
@@ -168,7 +176,7 @@ class Trainer:
                     synchronize(self.device)
                     now = time.perf_counter()
                     rate = window_steps * cfg.batch_size / max(now - window_start, 1e-9)
-                    evaluate = step % cfg.eval_every == 0 or last
+                    evaluate = (step % cfg.eval_every == 0 or last) and self.world.is_writer
                     for m in list(active):
                         yield from self._log(m, step, rate, evaluate, probing)
                         if m.status != "running":
@@ -236,6 +244,7 @@ class Trainer:
     def _log(self, m: Member, step: int, rate: float, evaluate: bool, probing: bool):
         cfg = self.config
         steps = step - m.last_logged
+        self.world.mean_(m.loss_sum, m.err_sum)  # over the ranks: every rank ends its warm-up alike
         loss = m.loss_sum.item() / steps
         err = m.err_sum.item() / steps
         m.last_logged = step
@@ -276,6 +285,8 @@ class Trainer:
     # -- checkpoints ------------------------------------------------------------------------
     def save(self) -> Path:
         stacked.sync(self.stacks)
+        if not self.world.is_writer:  # under torchrun rank 0 alone writes; the weights are the same
+            return self.checkpoint_path
         state = {
             "config": self.config.to_dict(), "step": self.step, "seed": self.config.seed,
             "provenance": checkpoint.provenance(),
