@@ -209,10 +209,12 @@ plt.show()
         en=r"""
 ## What it means
 
-The layer counts match v1 Table 1, the parameters match the reference counts to the last
-parameter, and the multiply-adds agree with Table 1 once you notice that the table *truncates*
-to one decimal rather than rounds: ResNet-34 counts 3.66 ×10⁹ (the table says 3.6) and ResNet-50
-3.86 ×10⁹ (the table says 3.8). Two things stand out:
+The layer counts match v1 Table 1 and the parameters match the reference counts to the last
+parameter. The multiply-adds agree with Table 1 to its one decimal, but not always by rounding:
+ResNet-18, -101 and -152 count 1.81, 7.57 and 11.28 ×10⁹ (the table: 1.8, 7.6, 11.3, rounded),
+while ResNet-34 and -50 count 3.66 and 3.86 ×10⁹ where the table says 3.6 and 3.8: there it
+*truncates* (rounding would give 3.7 and 3.9). The differences are below 2 %. Two things stand
+out:
 
 - ResNet-34 → ResNet-50 adds 16 layers but barely any compute (3.6 → 3.8 ×10⁹): each basic block
   became a bottleneck of similar cost, and the net got deeper almost for free.
@@ -231,14 +233,14 @@ shortcuts carry the wide representation. Keep the shortcuts identities, and the 
   does the heavy lifting, projections add a little.
 - A bottleneck (1×1, 3×3, 1×1) on 256 channels costs about as much as a basic block on 64 (v1 Fig. 5);
   it depends on identity shortcuts to stay cheap.
-- ResNet-18/34/50/101/152 have 1.8/3.6/3.8/7.6/11.3 ×10⁹ multiply-adds (v1 Table 1, truncated) and
+- ResNet-18/34/50/101/152 have 1.8/3.6/3.8/7.6/11.3 ×10⁹ multiply-adds (v1 Table 1; 34 and 50 truncated) and
   11.7/21.8/25.6/44.5/60.2 M parameters (the reference counts; v1 gives none); the package
   reproduces both.
 """,
         zh=r"""
 ## 这说明了什么
 
-层数与 v1 表 1 一致，参数量与参考值一个不差；乘加运算量也与表 1 一致，只要注意到表 1 保留一位小数时是直接*截断*而不是四舍五入：ResNet-34 数出来是 3.66 ×10⁹（表中为 3.6），ResNet-50 是 3.86 ×10⁹（表中为 3.8）。有两点值得注意：
+层数与 v1 表 1 一致，参数量与参考值一个不差。乘加运算量在一位小数的精度上与表 1 一致，但并不都是四舍五入：ResNet-18、-101、-152 数出来是 1.81、7.57、11.28 ×10⁹（表中为 1.8、7.6、11.3，是四舍五入），而 ResNet-34 和 -50 数出来是 3.66 和 3.86 ×10⁹，表中却是 3.6 和 3.8：这两处是直接*截断*（四舍五入应为 3.7 和 3.9）。差别都在 2 % 以内。有两点值得注意：
 
 - 从 ResNet-34 到 ResNet-50，多了 16 层，计算量却几乎没变（3.6 → 3.8 ×10⁹）：每个基本块都换成了代价相近的瓶颈块，网络几乎不花代价就变深了。
 - ResNet-152 有 6000 万参数、11.3 ×10⁹ 次乘加；v1 §4.1 指出，它的复杂度仍然低于论文所比较的 VGG 网络。在这里，深度之所以便宜，是因为 3×3 层都在压缩过的窄表示上工作。
@@ -250,7 +252,7 @@ shortcuts carry the wide representation. Keep the shortcuts identities, and the 
 - 在形状改变处，捷径要么补零（A，零代价），要么用 1×1 卷积做投影（B 只在这些位置，C 处处都用）（v1 §3.3、式 2）。
 - v1 表 3（ResNet-34）：top-1 错误率 A 25.03、B 24.52、C 24.19，普通网络 plain-34 为 28.54：出大力的是恒等映射，投影只添了一点点。
 - 256 通道的瓶颈块（1×1、3×3、1×1）与 64 通道的基本块代价相当（v1 图 5）；瓶颈块要靠恒等捷径才能保持轻量。
-- ResNet-18/34/50/101/152 的乘加运算量为 1.8/3.6/3.8/7.6/11.3 ×10⁹（v1 表 1，截断到一位小数），参数量为 11.7/21.8/25.6/44.5/60.2 M（参考值；v1 没有给出）；本项目的包两者都能复现。
+- ResNet-18/34/50/101/152 的乘加运算量为 1.8/3.6/3.8/7.6/11.3 ×10⁹（v1 表 1；34 和 50 两项是截断的），参数量为 11.7/21.8/25.6/44.5/60.2 M（参考值；v1 没有给出）；本项目的包两者都能复现。
 """,
     ),
     md(
