@@ -1,0 +1,84 @@
+"""The lab's words around the charts: waiting / now visible, final numbers, a collapsed net, one colour scale.
+
+Runs are written straight into a run store (no training), so each page state is exact and fast.
+"""
+
+from pathlib import Path
+
+from app_helpers import app_env, no_failures, open_page, plotly_specs
+
+from resnet_edu.runs.store import RunStore
+from resnet_edu.training.config import preset
+
+
+def probe(step: int, norm: float, units: int = 3) -> dict:
+    return {"step": step, "units": [f"u{i}" for i in range(units)], "unit_output_grad_norm": [norm] * units,
+            "layer_response_std": [1.0] * units, "layer_grad_to_data": [1e-3] * units,
+            "layer_update_to_data": [1e-3] * units}
+
+
+def write_run(runs: Path, models, errors: dict, status: str = "done", probes: dict | None = None) -> str:
+    """A run in the store with metric lines (errors as fractions per log) and times 2 s apart."""
+    store = RunStore(runs)
+    config = preset("tiny", models=tuple(models), dataset="synthetic", steps=2 * len(next(iter(errors.values()))))
+    run_id = store.create(config)
+    store.append(run_id, {"kind": "status", "model": "*", "step": 0, "status": "running", "message": "", "time": 100.0})
+    for i in range(len(next(iter(errors.values())))):
+        step = 2 * (i + 1)
+        for model, values in errors.items():
+            line = {"kind": "metrics", "model": model, "step": step, "lr": 0.1, "train_loss": 2.0,
+                    "train_error": values[i], "images_per_s": 100.0, "time": 100.0 + 2 * (i + 1)}
+            if probes and model in probes:
+                line["probes"] = probe(step, probes[model])
+            if step % 4 == 0:
+                line["test_error"] = values[i]
+            store.append(run_id, line)
+    store.append(run_id, {"kind": "status", "model": "*", "step": config.steps, "status": status, "message": "",
+                          "time": 100.0 + 2 * len(next(iter(errors.values())))})
+    store.set_status(run_id, status, step=config.steps)
+    return run_id
+
+
+def texts(at) -> str:
+    return " ".join(e.value for kind in ("success", "info", "warning", "markdown", "caption") for e in getattr(at, kind))
+
+
+def test_a_finished_run_with_a_gap_says_when_and_reads_out_its_numbers(monkeypatch, tmp_path):
+    runs = app_env(monkeypatch, tmp_path)
+    n = 20
+    run_id = write_run(runs, ["plain8", "plain32"], {"plain8": [0.9 - 0.02 * i for i in range(n)],
+                                                     "plain32": [0.9 - 0.002 * i for i in range(n)]})
+    for lang, visible, final in (("en", "now training worse", "Final numbers"), ("zh", "训练得更差了", "最终结果")):
+        at = open_page("degradation", lang, models="plain8;plain32", preset="tiny", runs=run_id)
+        no_failures(at)
+        shown = texts(at)
+        assert visible in shown and final in shown, shown
+    at = open_page("degradation", "en", models="plain8;plain32", preset="tiny", runs=run_id)
+    lines = [m.value for m in at.markdown if m.value.startswith("**Final numbers**")]
+    assert lines and "plain-8" in lines[0] and "plain-32" in lines[0] and "40 steps" in lines[0], lines
+    assert "since step 26 (26 s after the start)" in texts(at)  # 10 logs for the noise, then 4 in a row
+
+
+def test_a_run_without_a_gap_says_so(monkeypatch, tmp_path):
+    runs = app_env(monkeypatch, tmp_path)
+    flat = [0.85, 0.87] * 10
+    run_id = write_run(runs, ["plain8", "plain32"], {"plain8": flat, "plain32": flat[::-1]})
+    at = open_page("degradation", "en", models="plain8;plain32", preset="tiny", runs=run_id)
+    no_failures(at)
+    assert "ended before plain-32's training error rose clearly above plain-8's" in texts(at)
+
+
+def test_a_collapsed_net_is_explained_and_heatmaps_share_one_scale(monkeypatch, tmp_path):
+    runs = app_env(monkeypatch, tmp_path)
+    models = ["plain8", "plain8:batchnorm=false"]
+    run_id = write_run(runs, models, {m: [0.8] * 4 for m in models},
+                       probes={"plain8": 1e-2, "plain8:batchnorm=false": 1e-31})
+    at = open_page("gradients", "en", models=";".join(models), preset="tiny", runs=run_id)
+    no_failures(at)
+    assert "dead ReLUs" in texts(at) and "has collapsed" in texts(at)
+    heat = [s["data"][0] for s in plotly_specs(at) if s["data"] and s["data"][0]["type"] == "heatmap"]
+    assert len(heat) == 2 and {h["zmin"] for h in heat} == {-30} and {h["zmax"] for h in heat} == {-2}
+    at.toggle(key="grad_shared_scale").set_value(False).run()
+    heat = [s["data"][0] for s in plotly_specs(at) if s["data"] and s["data"][0]["type"] == "heatmap"]
+    assert all("zmin" not in h for h in heat)
+
