@@ -16,7 +16,7 @@ def model_picker(key: str, choices: list[str], defaults: list[str]) -> list[str]
     wanted = context.url_list("models", defaults)
     choices = list(dict.fromkeys(choices + [m for m in wanted if m not in choices]))
     return st.multiselect(t("lab.models"), choices, default=[m for m in wanted if m in choices],
-                          format_func=model_label, key=f"{key}_models")
+                          format_func=formatter(model_label, choices), key=f"{key}_models")
 
 
 def lab(key: str, models: list[str], view: str = "errors", predict: bool = True) -> None:

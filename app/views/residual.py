@@ -56,7 +56,7 @@ def render() -> None:
     url_depth = context.url_get("depth")
     depth = c3.number_input(t("residual.custom_depth"), min_value=8, max_value=1202,
                             value=int(url_depth) if url_depth.isdigit() and 8 <= int(url_depth) <= 1202 else None,
-                            step=6, placeholder="e.g. 32", help=t("residual.custom_depth_help"), key="residual_depth")
+                            step=6, placeholder=t("residual.depth_placeholder"), help=t("residual.custom_depth_help"), key="residual_depth")
     names = list(BASE)
     if depth:
         try:
@@ -68,7 +68,8 @@ def render() -> None:
     wanted = [m.partition(":")[0] for m in context.url_list("models", DEFAULTS)]
     names += [w for w in dict.fromkeys(wanted) if w not in names and _buildable(w)]  # a link's other depths
     picked = st.multiselect(t("lab.models"), names, default=[m for m in dict.fromkeys(wanted) if m in names],
-                            format_func=lambda n: model_label(entry(n, shortcut, design)), key="residual_models")
+                            format_func=formatter(lambda n: model_label(entry(n, shortcut, design)), names),
+                            key="residual_models")
     models = [entry(n, shortcut, design) for n in picked]
     st.caption(t("residual.option_note"))
     context.url_set(shortcut=shortcut if shortcut != "A" else "", design=design if design != "original" else "",
