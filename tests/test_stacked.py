@@ -173,3 +173,11 @@ def test_seeds_are_validated():
         RunConfig(seeds=(1, 1)).validate()
     with pytest.raises(ValueError, match="at most"):
         RunConfig(models=tuple(f"plain{6 * n + 2}" for n in range(1, 9)), seeds=tuple(range(6))).validate()
+
+
+def test_a_seed_band_run_draws_as_a_band(tiny_data, tiny_config, one_thread):
+    from resnet_edu.viz.plots import metrics_frame, seed_bands
+    cfg = dataclasses.replace(tiny_config, models=("resnet8",), seeds=(0, 1, 2), steps=4, log_every=2)
+    events, _ = _metrics(cfg, tiny_data)
+    bands = seed_bands(metrics_frame([e.to_dict() for e in events], run_id="one run"), "train_loss")
+    assert set(bands["model"]) == {"resnet8"} and set(bands["n"]) == {3}  # one run, three seeds

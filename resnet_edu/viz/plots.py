@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..models import table1_row
-from ..training.config import model_spec
+from ..training.config import model_spec, split_member
 from .gap import K, MIN_GAP, WINDOW, smoothed
 
 # Okabe & Ito (2008), colour-blind safe; black is left out (it reads as "axis").
@@ -25,8 +25,13 @@ CHANCE = 90.0  # % error of a 10-way guess
 
 # -- tables -------------------------------------------------------------------------------
 def metrics_frame(events: list[dict], run_id: str = "", seed: int = 0) -> pd.DataFrame:
-    """One row per (model, logged step): step, epoch, lr, train/test error (%), loss."""
-    rows = [{"run_id": run_id, "seed": seed, "model": e["model"], "step": e["step"],
+    """One row per (model, logged step): step, epoch, lr, train/test error (%), loss.
+
+    A seed band trained as one run (RunConfig.seeds) names its models 'resnet56@seed1': the
+    row gets model 'resnet56' and seed 1, so seed_bands draws the band from that one run.
+    """
+    rows = [{"run_id": run_id, "seed": _seed(e["model"], seed), "model": split_member(e["model"])[0],
+             "step": e["step"],
              "epoch": e.get("epoch", math.nan), "lr": e.get("lr", math.nan),
              "train_loss": e.get("train_loss", math.nan),
              "train_error": 100 * e.get("train_error", math.nan),
@@ -35,6 +40,11 @@ def metrics_frame(events: list[dict], run_id: str = "", seed: int = 0) -> pd.Dat
             for e in events if e.get("kind", "metrics") == "metrics" and "model" in e]
     columns = ["run_id", "seed", "model", "step", "epoch", "lr", "train_loss", "train_error", "test_error", "time"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _seed(member: str, run_seed: int) -> int:
+    seed = split_member(member)[1]
+    return run_seed if seed is None else seed
 
 
 def seed_bands(df: pd.DataFrame, metric: str) -> pd.DataFrame:
