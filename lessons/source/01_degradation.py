@@ -272,6 +272,10 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
         en=r"""
 ## Exercises
 
+**Time.** The lesson's own run took 5 min on this project's 2-core CPU at a load average of 6–9
+(12 min at a load of about 20; see lessons/README.md). Exercise 1 repeats it twice more (about
+twice that), exercise 2 adds a 56-layer net (about 1.7×); exercise 3 is one batch, seconds.
+
 1. **Seeds.** Run the same config with `seed=1` and `seed=2` (use `dataclasses.replace(config, seed=s)`)
    and plot the final training error of each model as mean ± std over the three seeds. Is the gap
    between plain-20 and plain-56 larger than the spread between seeds?
@@ -283,6 +287,8 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 """,
         zh=r"""
 ## 练习
+
+**耗时。** 本课自己的那次训练，在本项目的 2 核 CPU 上、平均负载 6–9 时用了 5 分钟（负载约 20 时为 12 分钟，见 lessons/README.zh.md）。练习 1 把它再跑两遍（约为两倍时间），练习 2 多加一个 56 层网络（约 1.7 倍）；练习 3 只算一个批次，几秒钟。
 
 1. **随机种子。** 用 `seed=1` 和 `seed=2` 再跑同一个配置（用 `dataclasses.replace(config, seed=s)`），把每个模型最终的训练误差画成三个随机种子上的"均值 ± 标准差"。plain-20 与 plain-56 之间的差距，比随机种子带来的波动更大吗？
 2. **加入残差网络。** 在 `models` 中把 `"resnet56"` 和两个普通网络放在一起。它的训练误差曲线落在哪里？（第 02 课会解释原因。）

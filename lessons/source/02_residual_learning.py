@@ -380,6 +380,9 @@ wins in v2 Table 1.
         en=r"""
 ## Exercises
 
+**Time.** Exercises 1–3 take seconds. Exercise 4 trains two 20-layer nets with the `quick`
+preset: about half the compute of lesson 01's run, so a few minutes on a 2-core laptop CPU.
+
 1. **Plain version.** Add a `residual=True` argument to `MyBasicBlock` that, when `False`, drops the
    shortcut (returns $\mathrm{ReLU}(F(x))$). Check it against `BasicBlock(..., shortcut=None)`.
 2. **Option B.** Give `MyBasicBlock` a projection shortcut (1×1 conv with stride, then BN) where the
@@ -392,6 +395,8 @@ wins in v2 Table 1.
 """,
         zh=r"""
 ## 练习
+
+**耗时。** 练习 1–3 只要几秒。练习 4 用 `quick` 预设训练两个 20 层网络，计算量约为第 01 课那次训练的一半，在 2 核笔记本 CPU 上要几分钟。
 
 1. **普通版本。** 给 `MyBasicBlock` 加一个参数 `residual=True`，为 `False` 时去掉捷径连接（返回 $\mathrm{ReLU}(F(x))$），并与 `BasicBlock(..., shortcut=None)` 对照检验。
 2. **选项 B。** 在形状改变的地方给 `MyBasicBlock` 换上投影捷径（带步幅的 1×1 卷积，后接 BN），并与 `BasicBlock(16, 32, 2, shortcut="B")` 对照检验。库里的投影捷径用的是什么属性名？

@@ -417,6 +417,10 @@ CIFAR-10 的图像只有 32×32，上面的方案也很小。在 ImageNet 上，
         en=r"""
 ## Exercises
 
+**Time.** Exercise 1 trains the lesson's two nets twice for 100 steps (about half the lesson's
+own run, which is as long as lesson 01's: minutes on a 2-core CPU, see lessons/README.md);
+exercise 2 repeats the whole run once; exercises 3–4 take seconds.
+
 1. **The warm-up, measured.** Run the `quick` config above with `warmup_lr=None` (no warm-up) and
    compare the first 100 steps of ResNet-56's training loss (`curves(events, "train_loss")`) with
    the warm-up run.
@@ -430,6 +434,8 @@ CIFAR-10 的图像只有 32×32，上面的方案也很小。在 ImageNet 上，
 """,
         zh=r"""
 ## 练习
+
+**耗时。** 练习 1 把本课的两个网络各训练两次、每次 100 步（约为本课那次训练的一半；本课的训练与第 01 课一样长，在 2 核 CPU 上要几分钟，见 lessons/README.zh.md）；练习 2 把整个训练再跑一遍；练习 3–4 只要几秒。
 
 1. **实测预热的作用。** 用 `warmup_lr=None`（不预热）重跑上面的 `quick` 配置，比较 ResNet-56 前 100 步的训练损失（`curves(events, "train_loss")`）与带预热时的差别。
 2. **关掉数据增强。** 用 `augment=False` 训练，比较训练误差与测试误差之间的*差距*和带增强时有何不同。在 5,000 张图像上，数据增强带来了什么？

@@ -293,6 +293,10 @@ of ~10⁵ dimensions are a tiny sample — a picture, not a proof.
         en=r"""
 ## Exercises
 
+**Time.** Exercise 2's `classroom` preset (3,000 steps of batch 128 at full width, two 56-layer
+nets) is about 80× the compute of lesson 01's run by our estimate (not measured): many hours on a
+laptop CPU, minutes on a GPU. The other exercises reuse the trained nets: seconds to minutes.
+
 1. Swap two neighbouring units instead of deleting one (`lesion_swap(models[RESNET], x, y)`; Veit Fig. 5b).
    Is reordering less or more harmful than deleting? What does that say about how specialised each unit is?
 2. Train with `preset("classroom", ...)` on CIFAR-10 (a GPU helps) at depth 56 and repeat section 2. Does
@@ -304,6 +308,8 @@ of ~10⁵ dimensions are a tiny sample — a picture, not a proof.
 """,
         zh=r"""
 ## 练习
+
+**耗时。** 练习 2 的 `classroom` 预设（完整宽度、批大小 128、3,000 步、两个 56 层网络）按我们的估算约为第 01 课那次训练的 80 倍计算量（未实测）：在笔记本 CPU 上要好几个小时，在 GPU 上几分钟。其他练习复用已经训练好的网络：几秒到几分钟。
 
 1. 不删单元，而是交换两个相邻单元（`lesion_swap(models[RESNET], x, y)`；Veit 图 5b）。重新排序比删除危害更小还是更大？这说明每个单元的分工有多专门？
 2. 用 `preset("classroom", ...)` 在 CIFAR-10 上训练（有 GPU 会快很多），深度取 56，再做一遍第 2 节。随着训练时间和深度增加，普通网络和残差网络在损伤实验中的差距是否变大？
