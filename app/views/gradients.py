@@ -17,5 +17,6 @@ def render() -> None:
         st.latex(r"\frac{\partial E}{\partial x_l} = \frac{\partial E}{\partial x_L}"
                  r"\Big(1 + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\mathcal{F}(x_i, W_i)\Big)")
         st.caption(t("gradients.vanishing_eq_note"))
+        st.markdown(t("gradients.collapse_note"))
     models = lab.model_picker("gradients", CHOICES, ["plain56", "plain56:batchnorm=false", "resnet56"])
     lab.lab("gradients", models, view="gradients", predict=False)
