@@ -261,8 +261,8 @@ def main(args) -> int:
         print(json.dumps(results, indent=1))
         return 0
     print(f"device: {device_label(device)}; cpu: {cpu_model()}; torch {torch.__version__}")
-    print(f"batch {args.batch_size}; {rounds} rounds of {args.steps} timed steps per loop, alternated, "
-          f"after {args.warmup} warm-up steps; medians")
+    print(f"{'batch ' + str(args.batch_size) + '; ' if models else ''}{rounds} rounds of {args.steps} timed "
+          f"steps per loop, alternated, after {args.warmup} warm-up steps; medians")
     if device.type != "cuda":
         print("(peak MiB off CUDA is the whole process's peak resident memory, not one path's)")
     for name, r in results.items():

@@ -3,12 +3,14 @@
 Numerics stay honest: weights, optimizer state and BN statistics stay fp32; only the
 conv and matmul inputs go to bf16 (bf16 has fp32's exponent range: no loss scaling).
 
-- CUDA: channels_last (cuDNN's fastest conv layout), bf16 autocast, the fused SGD kernel
-  (one launch for all parameters), optional torch.compile.
+- CUDA: channels_last (cuDNN's fastest conv layout), cudnn.benchmark, bf16 autocast, the
+  fused SGD kernel (one launch for all parameters), optional torch.compile in
+  "reduce-overhead" mode (CUDA graphs) that falls back to eager at its first failing call.
 - CPU: channels_last, plus bf16 autocast where the processor has bf16 matrix units
   (AMX or AVX512-BF16; oneDNN uses them) and the net is wide enough to gain from them.
-  Measured on a 2-core Xeon with AMX: ResNet-56 (16/32/64), batch 128: fp32 NCHW 802 ms/step,
-  channels_last 601, channels_last + bf16 283; plain-56 at 8/16/32, batch 64: fp32 146 ms,
+  Measured on the 2-core development machine (/proc/cpuinfo: "AMD EPYC", AVX512-BF16, no
+  AMX): ResNet-56 (16/32/64), batch 128: fp32 NCHW 802 ms/step, channels_last 601,
+  channels_last + bf16 283; plain-56 at 8/16/32, batch 64: fp32 146 ms,
   bf16 156 ms; at 4/8/8 bf16 was about 4× slower. So bf16 needs a first stage of 16 filters.
   Without bf16 units it is emulated and slower, so it stays off.
 - MPS: plain fp32 (channels_last and autocast do not pay there on the PyTorch we pin).
