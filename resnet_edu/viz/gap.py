@@ -41,8 +41,8 @@ class Gap:
     visible: bool  # the rule held for `hold` logs at some point of the run
     step: int | None  # the log where it first became visible
     elapsed_s: float | None  # seconds from the run's start to `step` (None: no times recorded)
-    gap: float  # smoothed gap at the latest log (or at `step` once visible), percentage points
-    noise: float  # the margin it had to beat there (k · standard error, at least min_gap), points
+    gap: float  # smoothed gap at the latest log, percentage points
+    noise: float  # the margin it has to beat there (k · standard error, at least min_gap), points
     logs_above: int  # logs in a row beyond the margin, up to the latest
     hold: int
     latest_step: int | None  # the latest log both models have
@@ -128,10 +128,10 @@ def degradation_gap(df: pd.DataFrame, shallow: str, deep: str, start: float | No
         last_gap, last_margin = gap, margin if math.isfinite(margin) else min_gap
         if found is None and run >= hold:
             elapsed = times[step] - start if start is not None and step in times else None
-            found = (step, elapsed, gap, last_margin, not (full and gap > margin))
+            found = (step, elapsed, not (full and gap > margin))
     if found is None:
         return Gap(shallow, deep, False, None, None, last_gap, last_margin, run, hold, steps[-1], above)
-    step, elapsed, gap, margin, by_bands = found
+    step, elapsed, by_bands = found
     return Gap(shallow, deep, True, int(step), elapsed, last_gap, last_margin, run, hold, steps[-1], above,
                by_bands)
 
