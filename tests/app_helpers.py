@@ -16,6 +16,7 @@ def app_env(monkeypatch, tmp_path, steps: int = 12) -> Path:
     monkeypatch.setenv("RESNET_EDU_DATA_DIR", str(tmp_path / "data"))  # no CIFAR-10 there: synthetic
     monkeypatch.setenv("RESNET_EDU_TEST_TINY", "1")
     monkeypatch.setenv("RESNET_EDU_TINY_STEPS", str(steps))
+    monkeypatch.setenv("RESNET_EDU_TRAIN_IN_THREAD", "1")  # AppTest: no child process per run
     return runs
 
 

@@ -9,6 +9,7 @@ to the shared runner, released together by a barrier.
 """
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,45 @@ def test_twenty_sessions_start_runs_at_once(monkeypatch, tmp_path):
     no_failures(at)
     assert len(at.dataframe[0].value) == 2 * SESSIONS
     assert statuses(runs) == final
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's /usr/bin/chromium")
+def test_real_server_with_watching_sessions(tmp_path):
+    """The real server on 127.0.0.1, 3 browser sessions watching one run: the run trains in its own
+    process and goes on while watched, each page draws its chart, and Stop from a page stops it."""
+    import json
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    from bench_watchers import BROWSER_ARGS, CHROMIUM, free_port, open_watcher, start_run, start_server, stop_server
+
+    port = free_port()
+    server = start_server(tmp_path, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+            run_dir = start_run(browser, url, tmp_path / "runs")
+
+            def status():
+                return json.loads((run_dir / "status.json").read_text())
+            assert status()["pid"] != server.pid, "the run trains in a child process, not in the server"
+            watchers = [open_watcher(browser, url, run_dir.name) for _ in range(3)]
+            step = status()["step"]
+            end = time.time() + 60
+            while status()["step"] <= step + 4 and time.time() < end:
+                time.sleep(0.5)
+            assert status()["step"] > step + 4, "the run stalled while watched"
+            page = watchers[0][0].pages[0]
+            page.get_by_role("button", name="Stop").first.click()
+            end = time.time() + 60
+            while status()["status"] != "stopped" and time.time() < end:
+                time.sleep(0.5)
+            assert status()["status"] == "stopped"
+            assert (run_dir / "checkpoint.pt").exists()
+            browser.close()
+    finally:
+        stop_server(server)

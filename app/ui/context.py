@@ -5,11 +5,14 @@ Environment (documented in app/README.md):
     RESNET_EDU_DATA_DIR   where CIFAR-10 lives or is downloaded to (default: data/)
     RESNET_EDU_TEST_TINY  1: offer the "tiny" preset (a few steps, narrow nets; config.py) for tests
     RESNET_EDU_TINY_STEPS steps of a tiny run (default: the preset's)
+    RESNET_EDU_TRAIN_IN_THREAD 1: train in a thread of the server, not a child process (AppTest)
     RESNET_EDU_REMOTE_CONTROL  1: sessions from other machines may start, stop and delete runs
                           (default: they are viewers; see README "Safety")
 """
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -38,8 +41,35 @@ def tiny_mode() -> bool:
 
 @st.cache_resource(show_spinner=False)
 def _runner(root: str) -> JobRunner:
-    # One per server process and runs folder: every session and tab shares it.
-    return JobRunner(RunStore(root), max_parallel=1)
+    # One per server process and runs folder: every session and tab shares it. Each run trains
+    # in a child process, so page renders never hold its interpreter lock (README "Safety").
+    in_thread = os.environ.get("RESNET_EDU_TRAIN_IN_THREAD", "") not in ("", "0", "false")
+    return JobRunner(RunStore(root), max_parallel=1, isolate=not in_thread)
+
+
+POLL_SECONDS = 1.5  # a live view's refresh with one session watching
+POLL_MAX_SECONDS = 20.0
+
+
+@st.cache_resource(show_spinner=False)
+def _watchers() -> tuple[dict, threading.Lock]:
+    return {}, threading.Lock()  # session id -> when it last polled (shared by every session)
+
+
+def poll_seconds() -> float:
+    """How often a live view refreshes: slower as more sessions watch, so that 20 students
+    polling cost the server about what 2 do (each refresh re-reads and re-draws the charts),
+    and the training keeps its cores."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    seen, lock = _watchers()
+    now, ctx = time.time(), get_script_run_ctx()
+    with lock:
+        if ctx is not None:
+            seen[ctx.session_id] = now
+        for sid in [s for s, at in seen.items() if now - at > 60]:
+            del seen[sid]
+        watching = len(seen)
+    return min(POLL_MAX_SECONDS, POLL_SECONDS * max(1.0, watching / 2))
 
 
 def runner() -> JobRunner:

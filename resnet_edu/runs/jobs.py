@@ -4,11 +4,19 @@ One runner per server process (the app holds it in `st.cache_resource`). Runs ar
 and trained `max_parallel` at a time (1 by default: two runs on one device only slow
 each other down). Workers never call Streamlit; they write to the run store, and pages
 poll the store. Closing a tab or clicking a widget does not touch a run; only `stop` does.
+
+With `isolate=True` (the app) a worker trains each run in a child process
+(`python -m resnet_edu.runs.worker`): the pages that 20 students poll then never hold the
+training's interpreter lock, which slowed a run several times over when it trained in a
+thread of the web server. Without it (tests, notebooks) the run trains in the thread.
 """
 
 import collections
 import os
+import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 
@@ -22,8 +30,10 @@ RESUMABLE = ("stopped", "interrupted", "failed")
 
 
 class JobRunner:
-    def __init__(self, store: RunStore, max_parallel: int = 1, cpu_threads: int | None = None):
+    def __init__(self, store: RunStore, max_parallel: int = 1, cpu_threads: int | None = None,
+                 isolate: bool = False):
         self.store = store
+        self.isolate = isolate  # train in a child process (see the module docstring)
         self._queue: collections.deque[tuple[str, bool]] = collections.deque()  # (run_id, resume)
         self._live: dict[str, object] = {}  # run_id -> Trainer, while it trains (None while it is built)
         self._stopping: set[str] = set()  # stop asked before the trainer existed
@@ -104,8 +114,11 @@ class JobRunner:
                 run_id, resume = self._queue.popleft()
                 self._live[run_id] = None  # claimed: stop() now waits for the trainer
             try:
-                with self.store.lock(run_id):  # a CLI resuming the same run waits its turn
-                    self._train(run_id, resume)
+                if self.isolate:
+                    self._train_in_child(run_id, resume)
+                else:
+                    with self.store.lock(run_id):  # a CLI resuming the same run waits its turn
+                        self._train(run_id, resume)
             except RunBusy as err:  # another process trains it: its status is that process's to write
                 self.errors[run_id] = str(err)
                 _unqueue(self.store, run_id, str(err))
@@ -118,36 +131,82 @@ class JobRunner:
                     self._cond.notify_all()
 
     def _train(self, run_id: str, resume: bool) -> None:
-        from ..training.trainer import Trainer
-        try:
-            config = self.store.config(run_id)
-            self.store.set_status(run_id, "running", message="preparing data and models")
-            trainer = Trainer(config, run_dir=self.store.path(run_id), resume=resume)
-            if resume:
-                self.store.rewind(run_id, trainer.step)  # the steps after the checkpoint are logged again
+        def built(trainer):
             with self._cond:
                 self._live[run_id] = trainer
                 if run_id in self._stopping:
                     trainer.request_stop()
-            for _ in self.store.record(run_id, trainer.run()):
-                pass
+        try:
+            train_run(self.store, run_id, resume, built)
         except Exception as err:  # the run fails, the server and the other runs go on
             self._fail(run_id, err)
 
+    def _train_in_child(self, run_id: str, resume: bool) -> None:
+        """The same run in `python -m resnet_edu.runs.worker`; it writes the store, this thread waits."""
+        cmd = [sys.executable, "-m", "resnet_edu.runs.worker", str(self.store.root), run_id,
+               "--threads", str(torch.get_num_threads())] + (["--resume"] if resume else [])
+        env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+        with tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env)
+            with self._cond:
+                self._live[run_id] = _Child(proc)
+                if run_id in self._stopping:
+                    self._live[run_id].request_stop()
+            code = proc.wait()
+            log.seek(0)
+            tail = [line for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        if code == worker_busy_code():
+            raise RunBusy(tail[-1] if tail else f"run {run_id} is being trained by another process")
+        if self.store.status(run_id).get("status") in ACTIVE:  # killed before it could say so (e.g. OOM)
+            why = tail[-1] if tail else f"exit code {code}"
+            self._fail(run_id, RuntimeError(f"the training process ended unexpectedly ({why})"))
+
     def _fail(self, run_id: str, err: Exception) -> None:
-        """Say why a run failed, in its status and its metrics; if the disk refuses even that, in memory."""
-        why = _explain(err)
-        self.errors[run_id] = why
-        try:
-            self.store.set_status(run_id, "failed", message=why)
-            self.store.append(run_id, {"kind": "status", "model": "*", "step": -1, "status": "failed",
-                                       "message": why, "trace": traceback.format_exc()[-2000:]})
-        except Exception as again:  # disk full: the status may stay stale; the listing shows errors[]
-            _report(f"run {run_id} failed ({why}), and recording that failed too: {_explain(again)}")
+        self.errors[run_id] = fail_run(self.store, run_id, err)
 
     def _adopt_orphans(self) -> None:
         """Runs left 'queued' or 'running' by a process that is gone are marked 'interrupted' (by listing)."""
         self.store.list()
+
+
+class _Child:
+    """A run training in a child process; stop() asks it to save and end (SIGTERM, handled)."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+
+    def request_stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+
+
+def train_run(store: RunStore, run_id: str, resume: bool, built=lambda trainer: None) -> None:
+    """Train one queued run of `store` (the caller holds its lock); `built(trainer)` once it exists."""
+    from ..training.trainer import Trainer
+    config = store.config(run_id)
+    store.set_status(run_id, "running", message="preparing data and models")
+    trainer = Trainer(config, run_dir=store.path(run_id), resume=resume)
+    if resume:
+        store.rewind(run_id, trainer.step)  # the steps after the checkpoint are logged again
+    built(trainer)
+    for _ in store.record(run_id, trainer.run()):
+        pass
+
+
+def fail_run(store: RunStore, run_id: str, err: BaseException) -> str:
+    """Say why a run failed, in its status and its metrics; if the disk refuses even that, on stderr."""
+    why = _explain(err)
+    try:
+        store.set_status(run_id, "failed", message=why)
+        store.append(run_id, {"kind": "status", "model": "*", "step": -1, "status": "failed",
+                              "message": why, "trace": traceback.format_exc()[-2000:]})
+    except Exception as again:  # disk full: the status may stay stale; the runner keeps errors[]
+        _report(f"run {run_id} failed ({why}), and recording that failed too: {_explain(again)}")
+    return why
+
+
+def worker_busy_code() -> int:
+    return 3  # the child's exit code when another process holds the run's lock
 
 
 def _unqueue(store: RunStore, run_id: str, why: str) -> None:
