@@ -181,3 +181,14 @@ def test_a_seed_band_run_draws_as_a_band(tiny_data, tiny_config, one_thread):
     events, _ = _metrics(cfg, tiny_data)
     bands = seed_bands(metrics_frame([e.to_dict() for e in events], run_id="one run"), "train_loss")
     assert set(bands["model"]) == {"resnet8"} and set(bands["n"]) == {3}  # one run, three seeds
+
+
+@pytest.mark.skipif(not __import__("resnet_edu.training.fastpath", fromlist=["x"]).cpu_has_bf16_units(),
+                    reason="needs a CPU with bf16 units (AMX or AVX512-BF16)")
+def test_stacked_bf16_autocast_stays_within_bf16_noise(tiny_data, tiny_config, one_thread):
+    cfg = dataclasses.replace(tiny_config, widths=(16, 16, 16), steps=8, precision="bf16", milestones=())
+    stacked_run, trainer = _metrics(cfg, tiny_data)
+    assert trainer.members[0].bf16 and len(trainer.stacks) == 1
+    separate, _ = _metrics(dataclasses.replace(cfg, stack=False), tiny_data)
+    for a, b in zip(stacked_run, separate):  # measured: within 2e-3 after 8 steps
+        assert a.train_loss == pytest.approx(b.train_loss, abs=0.02)
