@@ -17,7 +17,8 @@ def probe(step: int, norm: float, units: int = 3) -> dict:
             "layer_update_to_data": [1e-3] * units}
 
 
-def write_run(runs: Path, models, errors: dict, status: str = "done", probes: dict | None = None) -> str:
+def write_run(runs: Path, models, errors: dict, status: str = "done", probes: dict | None = None,
+              timed: bool = True) -> str:
     """A run in the store with metric lines (errors as fractions per log) and times 2 s apart."""
     store = RunStore(runs)
     config = preset("tiny", models=tuple(models), dataset="synthetic", steps=2 * len(next(iter(errors.values()))))
@@ -32,7 +33,7 @@ def write_run(runs: Path, models, errors: dict, status: str = "done", probes: di
                 line["probes"] = probe(step, probes[model])
             if step % 4 == 0:
                 line["test_error"] = values[i]
-            store.append(run_id, line)
+            store.append(run_id, line if timed else {k: v for k, v in line.items() if k != "time"})
     store.append(run_id, {"kind": "status", "model": "*", "step": config.steps, "status": status, "message": "",
                           "time": 100.0 + 2 * len(next(iter(errors.values())))})
     store.set_status(run_id, status, step=config.steps)
@@ -57,6 +58,16 @@ def test_a_finished_run_with_a_gap_says_when_and_reads_out_its_numbers(monkeypat
     lines = [m.value for m in at.markdown if m.value.startswith("**Final numbers**")]
     assert lines and "plain-8" in lines[0] and "plain-32" in lines[0] and "40 steps" in lines[0], lines
     assert "since step 26 (26 s after the start)" in texts(at)  # 10 logs for the noise, then 4 in a row
+
+
+def test_a_run_from_before_time_stamps_still_names_the_step(monkeypatch, tmp_path):
+    runs = app_env(monkeypatch, tmp_path)
+    n = 20
+    run_id = write_run(runs, ["plain8", "plain32"], {"plain8": [0.9 - 0.02 * i for i in range(n)],
+                                                     "plain32": [0.9 - 0.002 * i for i in range(n)]}, timed=False)
+    at = open_page("degradation", "en", models="plain8;plain32", preset="tiny", runs=run_id)
+    no_failures(at)
+    assert "by more than the noise since step 26." in texts(at)
 
 
 def test_a_run_without_a_gap_says_so(monkeypatch, tmp_path):

@@ -30,8 +30,8 @@ def gap_message(df: pd.DataFrame, models: list[str], labels: dict, start: float 
     g = gap.degradation_gap(df, shallow, deep, start=start)
     names = dict(shallow=labels.get(shallow, shallow), deep=labels.get(deep, deep))
     if g.visible:
-        st.success(t("moment.visible", step=f"{g.step:,}", elapsed=duration(g.elapsed_s), **names),
-                   icon=":material/visibility:")
+        key = "moment.visible" if g.elapsed_s is not None else "moment.visible_untimed"  # runs from before stamps
+        st.success(t(key, step=f"{g.step:,}", elapsed=duration(g.elapsed_s), **names), icon=":material/visibility:")
         if not g.holds_now:
             st.caption(t("moment.wandered", gap=f"{g.gap:+.1f}", noise=f"{g.noise:.1f}", **names))
         return
