@@ -74,6 +74,29 @@ def test_compile_falls_back_at_the_first_failing_call(one_thread):
     assert torch.equal(wrapped(x), model(x))  # later calls go straight to eager, no second warning
 
 
+def test_a_backward_that_fails_to_compile_falls_back_too(one_thread):
+    # The forward compiles, the backward's compiler fails: caught at the first call (the trial
+    # step), gradients and BN statistics left as if nothing had run, eager from then on.
+    from torch._dynamo.backends.common import aot_autograd
+    from resnet_edu.models import build_model
+
+    def backward_fails(gm, example_inputs):
+        raise RuntimeError("no backward compiler")
+    backend = aot_autograd(fw_compiler=lambda gm, ex: gm.forward, bw_compiler=backward_fails)
+    torch._dynamo.reset()
+    model = build_model("resnet8", widths=(4, 8, 8))
+    reference = build_model("resnet8", widths=(4, 8, 8))
+    reference.load_state_dict(model.state_dict())
+    wrapped = fastpath.CompiledOrEager(model, backend=backend)
+    x = torch.randn(4, 3, 32, 32)
+    with pytest.warns(UserWarning, match="eager"):
+        out = wrapped(x)
+    assert wrapped.failed and "no backward compiler" in wrapped.failed
+    assert all(p.grad is None for p in model.parameters())
+    torch.testing.assert_close(out, reference(x))  # BN statistics restored before the eager call
+    torch.testing.assert_close(model.bn1.running_mean, reference.bn1.running_mean)
+
+
 def test_training_with_a_failing_compiler_still_trains(tiny_data, tiny_config, one_thread):
     trainer = Trainer(dataclasses.replace(tiny_config, stack=False), data=tiny_data)
     for m in trainer.members:

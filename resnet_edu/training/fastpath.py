@@ -78,8 +78,11 @@ def prepare_model(model: nn.Module, device: torch.device, fast: bool, compile: b
 class CompiledOrEager(nn.Module):
     """Calls `torch.compile(model)`; at the first call that fails, warns once and calls the eager model for good.
 
-    torch.compile compiles lazily, at the first call (and again for a new shape or mode), so a
-    `try` around `torch.compile(...)` itself catches nothing: the fallback must sit at the call.
+    torch.compile compiles lazily, at the first call (and again for a new shape or mode), and
+    the backward graph may compile only at the first backward, so a `try` around
+    `torch.compile(...)` itself catches nothing. So the first training call is a trial: the
+    compiled forward and backward run once on the batch, the gradients are dropped and the BN
+    statistics restored, and any failure there (or at a later call) means eager from then on.
     Call it for training only; evaluate with `.eager` (another batch size and eval mode would
     compile a second graph).
     """
@@ -88,18 +91,40 @@ class CompiledOrEager(nn.Module):
         super().__init__()
         self.eager = model
         self.failed: str | None = None  # why compilation failed, once it has
+        self._tried = False
         options = {} if backend != "inductor" else {"mode": mode}
         self._compiled = torch.compile(model, backend=backend, **options)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.failed is None:
             try:
+                if not self._tried and self.training and torch.is_grad_enabled():
+                    self._trial(x)
                 return self._compiled(x)
             except Exception as err:  # a missing compiler, an unsupported GPU, a graph break gone wrong
                 lines = [line.strip() for line in str(err).splitlines() if line.strip()][:2]
                 self.failed = " ".join(lines or [type(err).__name__])[:300]  # "backend=... raised: RuntimeError: ..."
                 warnings.warn(f"torch.compile failed ({self.failed}); training on in eager mode", stacklevel=2)
+                self._restore_after_trial()
         return self.eager(x)
+
+    def _trial(self, x: torch.Tensor) -> None:
+        """Compile forward AND backward now, leaving no trace: no gradients, BN statistics as they were."""
+        self._saved = {k: b.detach().clone() for k, b in self.eager.named_buffers()}
+        self._compiled(x).float().sum().backward()
+        self._restore_after_trial()
+        self._tried = True
+
+    @torch.no_grad()
+    def _restore_after_trial(self) -> None:
+        saved = getattr(self, "_saved", None)
+        if saved is None:
+            return
+        for p in self.eager.parameters():
+            p.grad = None
+        for k, b in self.eager.named_buffers():
+            b.copy_(saved[k])
+        self._saved = None
 
 
 def prepare_input(x: torch.Tensor, device: torch.device, fast: bool) -> torch.Tensor:
