@@ -3,6 +3,7 @@
 import time
 
 import streamlit as st
+import torch
 
 from resnet_edu.runs import eta
 from resnet_edu.runs.background import BackgroundDownload
@@ -100,13 +101,23 @@ def device_name() -> str:
     return t("device.cpu", n=live.threads_label()) if kind == "cpu" else label
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _probed_throughput(threads: int) -> float:
+    """The CPU's speed this half-minute: a 0.3 s convolution timing, scaled to a training step's rate."""
+    return eta.probe_throughput(0.3) * eta.CONV_TO_TRAINING
+
+
 def show_eta(configs: list) -> None:
     """'About 3 min on this CPU, 1 thread (at the speed of the run going now)': steps × per-step cost."""
     device_type, label = context.device_type()[0], device_name()
+    # The machine's speed now: the latest run's last steps, else (CPU) a short timing made now;
+    # past runs, whatever the load was then, only where neither is there (a GPU's first run).
     now = _current_throughput(str(context.runs_dir()))
-    measured = now or _measured_throughput(str(context.runs_dir()), device_type)
+    probed = _probed_throughput(torch.get_num_threads()) if not now and device_type == "cpu" else None
+    measured = now or probed or _measured_throughput(str(context.runs_dir()), device_type)
     seconds = sum(eta.estimate_seconds(c, device_type, measured) for c in configs)
-    source = t("eta.current") if now else t("eta.measured") if measured else t("eta.rough")
+    source = (t("eta.current") if now else t("eta.probed") if probed else t("eta.measured") if measured
+              else t("eta.rough"))
     steps = configs[0].steps if configs else 0
     st.caption(t("eta.line", eta=eta.format_duration(seconds), device=label, steps=f"{steps:,}",
                  runs=len(configs), source=source))
