@@ -268,8 +268,10 @@ for name, grid in grids.items():
 """),
     md(
         en=r"""
-Each column is one probe record; each row a unit (input at the bottom). Compare how much the colour
-changes *along a column* (along depth) in the two panels, and how it evolves as training goes on.
+Each column is one probe record; each row a unit (input at the bottom). Both panels share one
+colour scale, so a colour means the same gradient norm in both. Compare how much the colour
+changes *along a column* (along depth) in the two panels, and how it evolves as training goes on
+(the printed ratios give the first and the last column in numbers).
 At the start (the first column) the plain net's input-side units get gradients orders of magnitude
 larger than its output-side ones, while the ResNet's column stays closer to one colour; watch whether
 that gap persists as training moves the weights.
@@ -281,7 +283,7 @@ counterparts", supporting the idea that residual functions are closer to zero th
 non-residual ones.
 """,
         zh=r"""
-热力图的每一列是一次探针记录，每一行是一个单元（输入端在下）。请比较两幅图里*同一列内*（沿深度方向）颜色变化有多大，以及随训练进行它如何演变。训练刚开始时（第一列），普通网络靠近输入端的单元收到的梯度比靠近输出端的大好几个数量级，而残差网络的一列颜色更接近一致；请观察随着训练推进、权重改变，这个差距是否依然存在。
+热力图的每一列是一次探针记录，每一行是一个单元（输入端在下）。两幅图共用一个色标，同一种颜色在两幅图里代表同样大小的梯度范数。请比较两幅图里*同一列内*（沿深度方向）颜色变化有多大，以及随训练进行它如何演变（打印出来的比值给出了第一列和最后一列的具体数字）。训练刚开始时（第一列），普通网络靠近输入端的单元收到的梯度比靠近输出端的大好几个数量级，而残差网络的一列颜色更接近一致；请观察随着训练推进、权重改变，这个差距是否依然存在。
 
 再来看 v1 图 7：训练结束时每个 3×3 层响应（BN 之后、ReLU 或相加之前）的标准差。初始化时 BN 让它们全都恰好等于 1，所以这是*训练后*网络才有的性质。v1 §4.2（图 7）报告说，残差网络的响应"总体上比对应的普通网络更小"，这支持了"残差函数比非残差函数更接近零"的看法。
 """,
