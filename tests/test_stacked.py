@@ -89,8 +89,11 @@ def test_stacked_training_equals_separate_training_in_float64(one_thread):
 def test_seed_band_in_one_run_equals_separate_runs(tiny_data, tiny_config, one_thread):
     # Three seeds of one model stacked in one run vs three runs of one seed each: same losses,
     # same test errors, same final weights (each seed keeps its own init and its own data order).
-    cfg = dataclasses.replace(tiny_config, models=("resnet8",), steps=10, log_every=2, eval_every=5,
-                              warmup_lr=0.01, warmup_max_steps=4)
+    # lr 0.02: the grouped conv rounds in another order than the single one, and these 4-filter
+    # nets at lr 0.1 amplify that float32 rounding about 5x per step (measured: 2e-7 to 3e-4 in
+    # 10 steps); at 0.02 it stays at rounding level. The float64 test above is the exact oracle.
+    cfg = dataclasses.replace(tiny_config, models=("resnet8",), steps=10, log_every=2, eval_every=4,
+                              lr=0.02, warmup_lr=0.01, warmup_max_steps=4)
     band, trainer = _metrics(dataclasses.replace(cfg, seeds=(0, 1, 2)), tiny_data)
     assert len(trainer.stacks) == 1 and len(trainer.stacks[0].members) == 3
     for seed in (0, 1, 2):
@@ -111,6 +114,7 @@ def test_seed_band_in_one_run_equals_separate_runs(tiny_data, tiny_config, one_t
 
 
 def test_plain_and_residual_stack_equal_lockstep_run(tiny_data, tiny_config, one_thread):
+    tiny_config = dataclasses.replace(tiny_config, lr=0.02)  # rounding stays rounding (see above)
     stacked_run, trainer = _metrics(tiny_config, tiny_data)
     assert len(trainer.stacks) == 1  # plain8 and resnet8: one stack, gains 0 and 1
     separate, _ = _metrics(dataclasses.replace(tiny_config, stack=False), tiny_data)
@@ -139,7 +143,7 @@ def test_per_model_learning_rates_and_bn_counters(tiny_data, tiny_config, one_th
 
 
 def test_probe_steps_and_resume_go_through_the_members(tiny_data, tiny_config, one_thread, tmp_path):
-    cfg = dataclasses.replace(tiny_config, probe_every=4, seeds=(0, 1))
+    cfg = dataclasses.replace(tiny_config, probe_every=4, seeds=(0, 1), lr=0.02)
     probed, _ = _metrics(cfg, tiny_data)
     assert any(e.probes for e in probed)
     plain, _ = _metrics(dataclasses.replace(cfg, stack=False), tiny_data)

@@ -95,9 +95,11 @@ class Trainer:
             module = fastpath.prepare_model(spec.build(), self.device, config.fast)
             if config.sync_bn:
                 module = distributed.sync_batchnorm(module, self.world, self.device)
-            compiled = fastpath.prepare_model(module, self.device, config.fast, config.compile) \
-                if config.compile else module
-            compiled = self.world.wrap(compiled, self.device)  # DDP: gradients averaged over the ranks
+            parallel = self.world.wrap(module, self.device)  # DDP: gradients averaged over the ranks
+            # torch.compile goes around DDP (PyTorch's documented order; the compile trial's backward
+            # then all-reduces on every rank alike).
+            compiled = fastpath.prepare_model(parallel, self.device, config.fast, config.compile) \
+                if config.compile else parallel
             opt = fastpath.make_optimizer(module, config.lr, config.momentum, config.weight_decay,
                                           self.device, config.fast)
             rule = config.warmup_for(entry)
