@@ -13,8 +13,8 @@ def test_analyses_page_without_trained_models(lang, monkeypatch, tmp_path):
     if lang == "zh":
         assert "论文之外" in at.title[0].value
     # No trained run: the tabs say so and offer to train one; the signal tab needs none.
-    assert any("plain20" in i.value for i in at.info)
-    assert any(b.label.startswith(("Train plain20", "训练 plain20")) for b in at.button)
+    assert any("plain-20" in i.value for i in at.info)  # nets by their names, not raw ids
+    assert any(b.label.startswith(("Train plain-20", "训练 plain-20")) for b in at.button)
     # The signal sweep runs on demand, not on every visit to the page (st.tabs renders every tab).
     titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
     assert not any("radient" in s or "梯度" in s for s in titles), titles

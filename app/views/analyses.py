@@ -52,8 +52,9 @@ def _trained_pair(key: str):
     plain, residual = f"plain{depth}", f"resnet{depth}"
     run_dir = _run_with(plain, residual)
     if run_dir is None:
-        st.info(t("analyses.need_training", plain=plain, residual=residual), icon=":material/info:")
-        if st.button(t("analyses.train_button", plain=plain, residual=residual), key=f"{key}_train",
+        names = dict(plain=model_label(plain), residual=model_label(residual))
+        st.info(t("analyses.need_training", **names), icon=":material/info:")
+        if st.button(t("analyses.train_button", **names), key=f"{key}_train",
                      icon=":material/play_arrow:"):
             run_id = context.runner().submit(_training_config((plain, residual)),
                                              label=f"analyses: {plain}, {residual}")
