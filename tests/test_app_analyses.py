@@ -50,6 +50,12 @@ def test_analyses_train_then_lesion_attributions_landscape(monkeypatch, tmp_path
     assert any("one unit deleted" in s for s in titles)
     assert any("Attributions" in s for s in titles)
     assert any("Loss surface" in s for s in titles)
+    # Log scales: one far-off spike must not flatten the basin (the 1-D line and the 3-D surface).
+    specs = {spec["layout"]["title"]["text"]: spec for spec in plotly_specs(at)}
+    surface = next(v for k, v in specs.items() if k.startswith("Loss surface"))
+    assert surface["layout"]["scene"]["zaxis"]["title"]["text"].startswith("log")
+    line = next(v for k, v in specs.items() if "one filter-normalised random direction" in k)
+    assert line["layout"]["yaxis"]["type"] == "log"
     # Results stay in the session: another click elsewhere does not recompute or lose them.
     at.radio(key="signal_bn").set_value("train").run()
     no_failures(at)

@@ -2,7 +2,7 @@
 
 import json
 
-from app_helpers import app_env, no_failures, open_page, wait_for
+from app_helpers import app_env, no_failures, open_page, plotly_specs, wait_for
 
 
 def test_residual_lab_options_reach_the_models_the_url_and_the_run(monkeypatch, tmp_path):
@@ -100,3 +100,37 @@ def test_a_link_to_a_deleted_run_says_so(monkeypatch, tmp_path):
     at = open_page("runs", runs="20200101-000000-gone")
     no_failures(at)
     assert any("20200101-000000-gone" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_chinese_mode_names_nets_and_the_device_in_chinese(monkeypatch, tmp_path):
+    app_env(monkeypatch, tmp_path)
+    at = open_page("gradients", "zh", models="plain8;plain8:batchnorm=false;resnet8", preset="tiny")
+    no_failures(at)
+    assert "plain-8 (无 BN)" in at.multiselect(key="gradients_models").proto.options
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "个线程" in sidebar and "threads" not in sidebar, sidebar
+
+
+def test_comparing_a_synthetic_and_a_cifar_run_says_which_is_which(monkeypatch, tmp_path):
+    app_env(monkeypatch, tmp_path)
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
+    from resnet_edu.training.config import RunConfig
+    from ui import context
+
+    store = context.runner().store
+    ids = []
+    for dataset in ("synthetic", "cifar10"):
+        rid = store.create(RunConfig(models=("plain8",), dataset=dataset, steps=20))
+        for step in (10, 20):
+            store.append(rid, {"kind": "metrics", "model": "plain8", "step": step, "train_error": 0.5})
+        store.set_status(rid, "done", step=20)
+        ids.append(rid)
+    at = open_page("runs", runs=";".join(ids))
+    no_failures(at)
+    at.radio(key="runs_mode.en").set_value("all").run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "different data" in captions, captions
+    names = [tr["name"] for s in plotly_specs(at) for tr in s["data"] if tr.get("name")]
+    assert any(n.startswith("SYNTHETIC · ") for n in names) and any(n.startswith("CIFAR-10 · ") for n in names), names
