@@ -33,6 +33,8 @@ def test_residual_settings_come_back_from_a_link_in_either_language(monkeypatch,
         assert at.selectbox(key=f"residual_design.{lang}").value == "relu_preact"
         assert at.number_input(key="residual_depth").value == 32
         assert at.multiselect(key="residual_models").value == ["resnet8", "plain8"]
+        intro = " ".join(m.value for m in at.markdown)
+        assert ("short run" in intro) if lang == "en" else ("短时间训练" in intro)  # no promise a short run breaks
 
 
 def test_block_explorer_settings_in_the_url_survive_a_language_switch(monkeypatch, tmp_path):
