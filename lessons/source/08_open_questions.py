@@ -306,8 +306,9 @@ models, is v2's full pre-activation idea: normalize inside the branch, keep the 
         en=r"""
 ## Exercises
 
-**Time.** Each `lockstep` call trains its nets for 600 steps, as the lesson's runs do (see
-lessons/README.md for how long those took on a 2-core CPU): exercise 1 is three span runs,
+**Time.** Each `lockstep` call trains its nets for 600 steps, as the lesson's runs do (together
+those two runs are about 3.7× the compute of lesson 01's, which took 5–12 min on a busy 2-core
+CPU; see lessons/README.md): exercise 1 is three span runs,
 exercises 2 and 3 one run of four nets each; exercise 4 takes seconds.
 
 1. Rerun section 1 with seeds 0, 1, 2 (`lockstep(SPANS, seed=s)`) and plot the mean and spread of the
@@ -324,7 +325,7 @@ exercises 2 and 3 one run of four nets each; exercise 4 takes seconds.
         zh=r"""
 ## 练习
 
-**耗时。** 每次调用 `lockstep` 都像本课的训练一样把网络训练 600 步（这些训练在 2 核 CPU 上用了多久，见 lessons/README.zh.md）：练习 1 是三次跨度训练，练习 2 和 3 各是一次四个网络的训练；练习 4 只要几秒。
+**耗时。** 每次调用 `lockstep` 都像本课的训练一样把网络训练 600 步（本课的两次训练合起来，计算量约为第 01 课那次训练的 3.7 倍，而后者在繁忙的 2 核 CPU 上用了 5–12 分钟；见 lessons/README.zh.md）：练习 1 是三次跨度训练，练习 2 和 3 各是一次四个网络的训练；练习 4 只要几秒。
 
 1. 用随机种子 0、1、2 重做第 1 节（`lockstep(SPANS, seed=s)`），画出每种跨度最终测试误差的均值和波动范围。有没有哪个差距比波动还大？
 2. 跨度不仅改变捷径的*位置*，也改变捷径的*数量*。设计一个更公平的对比：固定捷径数量，改为让深度变化（例如每个阶段 3 个单元：跨度 1、2、3、4 分别对应深度 11、20、29、38）。它测量的是第 1 节没有测到的什么东西？
