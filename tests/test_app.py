@@ -1,5 +1,7 @@
 """AppTest over every page in both languages, and a run that goes from a click to the chart."""
 
+import json
+
 import pytest
 
 from app_helpers import PAGES, app_env, no_failures, open_page, plotly_specs, wait_for
@@ -39,6 +41,26 @@ def test_run_reaches_store_and_chart(monkeypatch, tmp_path):
     assert styles["plain-8"] == "dash" and styles["ResNet-8"] == "solid"
     reveal = [s.value for s in at.success] + [i.value for i in at.info]
     assert any("ResNet-8" in r or "plain-8" in r for r in reveal), "the prediction is revealed at the end"
+
+
+def test_a_seed_band_is_one_stacked_run(monkeypatch, tmp_path):
+    # Issue 14: three seeds are one run of stacked members, not three queued runs.
+    runs = app_env(monkeypatch, tmp_path, steps=6)
+    at = open_page("degradation", models="plain8;resnet8", preset="tiny", seeds="3")
+    no_failures(at)
+    assert at.number_input(key="degradation_seeds").value == 3
+    at.button(key="degradation_start").click().run()
+    no_failures(at)
+    (run_id, _), = wait_for(runs, 1).items()
+    config = json.loads((runs / run_id / "config.json").read_text())["config"]
+    assert config["seeds"] == [0, 1, 2] and config["models"] == ["plain8", "resnet8"]
+    members = {json.loads(line)["model"] for line in (runs / run_id / "metrics.jsonl").read_text().splitlines()}
+    assert {"plain8@seed0", "plain8@seed2", "resnet8@seed1"} <= members
+    at.run()
+    no_failures(at)
+    names = {trace.get("name", "") for spec in plotly_specs(at) for trace in spec["data"]}
+    assert any("plain-8" in n and "3 seeds" in n for n in names), names  # one band per net, from one run
+    assert any("seeds 0–2" in el.proto.text for el in at.get("progress")), "the status row names the band"
 
 
 def test_link_reproduces_view_and_runs_page(monkeypatch, tmp_path):

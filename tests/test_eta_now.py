@@ -28,6 +28,14 @@ def test_a_run_s_speed_now_becomes_an_estimate_for_the_next():
     assert math.isclose(eta.estimate_seconds(config, "cpu", rate), config.steps / 2)
 
 
+def test_a_seed_band_costs_its_members():
+    # Three seeds train three times the multiply-adds of one, even stacked into one run.
+    one = preset("quick", models=("plain20", "plain56"), dataset="synthetic")
+    band = preset("quick", models=("plain20", "plain56"), dataset="synthetic", seeds=(0, 1, 2))
+    assert math.isclose(eta.step_macs(band), 3 * eta.step_macs(one))
+    assert math.isclose(eta.estimate_seconds(band, "cpu", 1e9), 3 * eta.estimate_seconds(one, "cpu", 1e9))
+
+
 def test_the_probe_times_a_convolution_without_building_a_net(monkeypatch, one_thread):
     built = []
     monkeypatch.setattr("resnet_edu.models.registry.ModelSpec.build", lambda self: built.append(self))

@@ -125,9 +125,15 @@ def preset_names() -> list[str]:
 
 
 def make_config(preset_name: str, models: tuple[str, ...], dataset: str, seed: int = 0,
-                probe_every: int = 0) -> RunConfig:
-    """A validated config for the lab pages (ValueError with one line when it cannot run)."""
+                probe_every: int = 0, seeds: int = 1) -> RunConfig:
+    """A validated config for the lab pages (ValueError with one line when it cannot run).
+
+    seeds > 1: one run trains every model with seeds 0..seeds-1 (RunConfig.seeds), the
+    same-architecture members stacked into one computation, instead of one run per seed.
+    """
     common = dict(models=tuple(models), dataset=dataset, data_dir=str(data_dir()), seed=seed)
+    if seeds > 1:
+        common["seeds"] = tuple(range(seeds))
     if preset_name == "tiny" and os.environ.get("RESNET_EDU_TINY_STEPS"):
         common["steps"] = int(os.environ["RESNET_EDU_TINY_STEPS"])
     config = preset(preset_name, **common)

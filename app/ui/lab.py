@@ -1,7 +1,8 @@
 """A lab: pick models, data, preset and seeds; see the ETA; predict; start; watch it live.
 
-Pressing start queues one run per seed (each run trains all chosen models in lockstep on
-the same batches). The group's run ids go into the session and the URL (?runs=), so a
+Pressing start queues one run: every chosen model, for every seed, in lockstep (RunConfig.seeds;
+the seeds of one architecture step as one stacked computation, so a band of 3 seeds is one
+run, not three queued ones). The group's run ids go into the session and the URL (?runs=), so a
 widget click, a reload or a second browser shows the same runs; the prediction goes into the
 URL too (?guess=), so a reload mid-run still ends with the reveal.
 """
@@ -17,6 +18,12 @@ def model_picker(key: str, choices: list[str], defaults: list[str]) -> list[str]
     choices = list(dict.fromkeys(choices + [m for m in wanted if m not in choices]))
     return st.multiselect(t("lab.models"), choices, default=[m for m in wanted if m in choices],
                           format_func=formatter(model_label, choices), key=f"{key}_models")
+
+
+def seeds_text(config) -> str:
+    """'seed 0' or 'seeds 0-2' (a band trained as one run)."""
+    seeds = config.seeds or (config.seed,)
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
 
 
 def lab(key: str, models: list[str], view: str = "errors", predict: bool = True) -> None:
@@ -35,8 +42,8 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         problem = t("lab.no_models")
     else:
         try:
-            configs = [context.make_config(preset_name, tuple(models), dataset, seed=s,
-                                           probe_every=int(view == "gradients")) for s in range(seeds)]
+            configs = [context.make_config(preset_name, tuple(models), dataset, seeds=seeds,
+                                           probe_every=int(view == "gradients"))]
         except ValueError as err:
             problem = str(err)
     if problem:
@@ -53,7 +60,7 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
                              format_func=formatter(lambda m: t("predict.unsure") if m == "?" else model_label(m), options))
         context.url_set(guess=predicted or "")
     if st.button(t("lab.start"), type="primary", icon=":material/play_arrow:", disabled=not configs, key=f"{key}_start"):
-        ids = [context.runner().submit(c, label=f"{key}: {', '.join(models)} seed {c.seed}") for c in configs]
+        ids = [context.runner().submit(c, label=f"{key}: {', '.join(models)} {seeds_text(c)}") for c in configs]
         st.session_state[f"{key}_group"] = ids
         st.session_state[f"{key}_predicted"] = predicted
     context.url_set(models=models, preset=preset_name, dataset=dataset, seeds=seeds)

@@ -90,7 +90,9 @@ def status_row(rid: str, status: dict, config) -> None:
     state, step, steps = status.get("status", "unknown"), status.get("step", 0), config.steps
     cols = st.columns([5, 2, 2])
     with cols[0]:
-        seed = t("live.seed", seed=config.seed)
+        seeds = config.seeds or (config.seed,)
+        seed = (t("live.seed", seed=seeds[0]) if len(seeds) == 1
+                else t("live.seeds", first=seeds[0], last=seeds[-1], n=len(seeds)))
         position = runner.queue_position(rid)
         where = t("live.queued_at", n=position + 1) if position is not None else t(f"status.{state}")
         left = eta.remaining_seconds(context.store().metrics(rid), steps) if state == "running" else None
@@ -144,7 +146,7 @@ def error_charts(df: pd.DataFrame, models: list[str], labels: dict, config=None,
 
 
 def gradient_charts(events: list[dict], labels: dict) -> None:
-    series = plots.probe_series(events)
+    series = plots.first_seed(plots.probe_series(events))  # a seed band: one heatmap per net, its first seed
     if not series:
         st.info(t("grad.no_probes"))
         return

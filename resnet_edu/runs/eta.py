@@ -49,8 +49,9 @@ def _macs(spec) -> int:
 
 
 def step_macs(config: RunConfig) -> float:
-    """Multiply-adds of one lockstep training step (all models, forward and backward)."""
-    return 3.0 * config.batch_size * sum(macs_per_image(m, tuple(config.widths)) for m in config.models)
+    """Multiply-adds of one lockstep training step (all models and seeds, forward and backward)."""
+    return 3.0 * config.batch_size * sum(macs_per_image(entry, tuple(config.widths))
+                                         for _, entry, _ in config.members())
 
 
 def throughput_from_runs(runs: list[tuple[RunConfig, list[dict]]], device_type: str) -> float | None:

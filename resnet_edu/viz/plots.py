@@ -255,6 +255,14 @@ def probe_series(events: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
+def first_seed(series: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Of a seed band's members ('resnet56@seed0', '@seed1', ...) keep each net's first seed, named by the net."""
+    out: dict[str, list[dict]] = {}
+    for member in sorted(series, key=lambda m: (split_member(m)[1] or 0)):
+        out.setdefault(split_member(member)[0], series[member])
+    return out
+
+
 FLOOR = 1e-30  # gradient norms below this are drawn as this (a collapsed net reaches ~1e-30)
 COLLAPSED = 1e-20  # a unit whose gradient norm is below this gets no learning signal at all
 
