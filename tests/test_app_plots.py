@@ -72,6 +72,17 @@ def test_unit_diagram_follows_the_design():
     assert "x -> add" not in unit_dot("original", None)  # plain: no shortcut
 
 
+def test_preact_projection_is_drawn_from_the_shared_bn_relu():
+    # v2 appendix: a projection in a pre-activation unit reads the branch's first BN-ReLU, not x_l.
+    full = unit_dot("full_preact", "B", channels=32, stride=2, in_channels=16)
+    assert "b1 -> add [label=\" " in full and "x -> add" not in full  # b0 = BN, b1 = ReLU
+    relu_only = unit_dot("relu_preact", "B", channels=32, stride=2, in_channels=16)
+    assert "b0 -> add [label=\" " in relu_only and "x -> add" not in relu_only
+    # Same shape: the identity shortcut still starts at x_l.
+    assert "x -> add" in unit_dot("full_preact", "B")
+    assert "x -> add" in unit_dot("original", "B", channels=32, stride=2, in_channels=16)
+
+
 def test_export_cell_names_models_and_dataset_and_no_absolute_data_dir():
     config = RunConfig(models=("plain20", "plain56"), dataset="cifar10", data_dir="/home/teacher/data", steps=7)
     cell = export.notebook_cell(config)

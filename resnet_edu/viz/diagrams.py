@@ -51,7 +51,9 @@ def unit_dot(design: str = "original", shortcut: str | None = "A", channels: int
         lines.append('add [label="+", shape=circle, fillcolor="#009E73", fontcolor="white", fontsize=22];')
         lines.append(f'{prev} -> add [label=" F(x)"];')
         text = (words or {}).get(shortcut) or SHORTCUT_TEXT[shortcut]
-        lines.append(f'x -> add [label=" {text}", style=bold, color="#0072B2", penwidth=3];')
+        # A pre-activation projection reads the branch's shared BN-ReLU output, not x (v2 appendix).
+        source = f"b{unit.n_preact - 1}" if unit.shares_preact else "x"
+        lines.append(f'{source} -> add [label=" {text}", style=bold, color="#0072B2", penwidth=3];')
         prev = "add"
     after = [m for m in (unit.after_add.children() if isinstance(unit.after_add, nn.Sequential)
                          else [unit.after_add]) if not isinstance(m, nn.Identity)]
