@@ -392,22 +392,24 @@ pre-activation path has nothing on it. v2 Table 3's 7.61 → 4.92 is the trained
 
 ## 6. Beyond CIFAR-10: v2's other results
 
-v2 also reports CIFAR-100 and ImageNet (% error; CIFAR: v2 Table 4, with the same "moderate"
-augmentation as CIFAR-10; ImageNet: v2 Table 5, top-1 error of a single 320×320 crop, trained
-with scale augmentation as in v1):
+v2 also reports ImageNet (v2 Table 5: top-1 error on the validation set, one 320×320 crop per
+image at test time), next to the CIFAR-10 results above (% error):
 
-| net | CIFAR-10 | CIFAR-100 | ImageNet top-1 |
-|---|---|---|---|
-| ResNet-164, original unit | 5.93 | 25.16 | |
-| ResNet-164, full pre-activation | 5.46 | 24.33 | |
-| ResNet-1001, original unit | 7.61 | 27.82 | |
-| ResNet-1001, full pre-activation | **4.92** | **22.71** | |
-| ResNet-200, original unit | | | 21.8 |
-| ResNet-200, full pre-activation | | | **20.7** |
+| net | CIFAR-10 | ImageNet top-1 |
+|---|---|---|
+| ResNet-164, original unit | 5.93 | |
+| ResNet-164, full pre-activation | 5.46 | |
+| ResNet-1001, original unit | 7.61 | |
+| ResNet-1001, full pre-activation | **4.92** | |
+| ResNet-152, original unit | | 21.3 |
+| ResNet-200, original unit | | 21.8 |
+| ResNet-200, full pre-activation | | **20.7** |
 
-The gain grows with depth: small at 164 layers, large at 1001 on CIFAR, and on ImageNet the
-original ResNet-200 is *worse* than the original ResNet-152 (v2 Table 5: 21.3), and with
-pre-activation the deeper net is the better one again.
+The gain grows with depth: small at 164 layers, large at 1001 on CIFAR-10, and on ImageNet the
+original ResNet-200 is *worse* than the original ResNet-152, while with pre-activation the deeper
+net is the better one again. v2 Table 4 repeats the CIFAR comparison on CIFAR-100; this lesson
+quotes only the figures it could check against a copy of the paper's tables, so look those up in
+the paper itself.
 
 ## Summary
 
@@ -432,18 +434,19 @@ pre-activation the deeper net is the better one again.
 
 ## 6. CIFAR-10 之外：v2 的其他结果
 
-v2 还报告了 CIFAR-100 和 ImageNet 上的结果（错误率 %；CIFAR：v2 表 4，采用与 CIFAR-10 相同的"中等"数据增强；ImageNet：v2 表 5，单个 320×320 裁剪的 top-1 错误率，训练时用 v1 的尺度增强）：
+v2 还报告了 ImageNet 上的结果（v2 表 5：验证集上的 top-1 错误率，测试时每张图像取一个 320×320 的裁剪），这里和上面的 CIFAR-10 结果放在一起（错误率 %）：
 
-| 网络 | CIFAR-10 | CIFAR-100 | ImageNet top-1 |
-|---|---|---|---|
-| ResNet-164，原始单元 | 5.93 | 25.16 | |
-| ResNet-164，完全预激活 | 5.46 | 24.33 | |
-| ResNet-1001，原始单元 | 7.61 | 27.82 | |
-| ResNet-1001，完全预激活 | **4.92** | **22.71** | |
-| ResNet-200，原始单元 | | | 21.8 |
-| ResNet-200，完全预激活 | | | **20.7** |
+| 网络 | CIFAR-10 | ImageNet top-1 |
+|---|---|---|
+| ResNet-164，原始单元 | 5.93 | |
+| ResNet-164，完全预激活 | 5.46 | |
+| ResNet-1001，原始单元 | 7.61 | |
+| ResNet-1001，完全预激活 | **4.92** | |
+| ResNet-152，原始单元 | | 21.3 |
+| ResNet-200，原始单元 | | 21.8 |
+| ResNet-200，完全预激活 | | **20.7** |
 
-网络越深，收益越大：在 CIFAR 上，164 层时收益很小，1001 层时很大；在 ImageNet 上，原始单元的 ResNet-200 甚至*不如*原始单元的 ResNet-152（v2 表 5：21.3），换成预激活之后，更深的网络又重新更好了。
+网络越深，收益越大：在 CIFAR-10 上，164 层时收益很小，1001 层时很大；在 ImageNet 上，原始单元的 ResNet-200 甚至*不如*原始单元的 ResNet-152，换成预激活之后，更深的网络又重新更好了。v2 表 4 在 CIFAR-100 上重复了这组比较；本课只引用能对照论文表格副本核实过的数字，那些数字请直接查阅论文。
 
 ## 小结
 
