@@ -68,5 +68,7 @@ with st.sidebar:
 
 try:
     page.run()
+except context.ViewerRefused:  # a click a viewer's disabled button let through: say why, kindly
+    st.info(t("viewer.note"), icon=":material/visibility:")
 except Exception as err:  # a page's bug must not take the app down: one line, not a traceback
     st.error(t("app.page_error", error=f"{type(err).__name__}: {err}"), icon=":material/warning:")

@@ -252,3 +252,118 @@ def test_not_a_gzip_is_a_clear_error(tmp_path: Path) -> None:
     archive.write_bytes(b"<html>captive portal</html>")
     with pytest.raises(DataCorrupt, match="cannot be extracted"):
         extract_cifar10(archive, tmp_path)
+
+
+# -- the size cap (MAX_BYTES, 200 MiB): a server that sends more is refused, the disk stays bounded ---------
+@dataclass
+class Flood:
+    """A server that sends `flood` bytes of junk, declaring `declared` as Content-Length (None: none,
+    so the body ends when the server closes) and streaming on past it. `requests` counts the
+    requests as they arrive; `sent`, what each wrote, once the client hung up."""
+
+    flood: int
+    declared: int | None = None
+    requests: int = 0
+    sent: list[int] = field(default_factory=list)
+
+
+def _flood_handler(flood: Flood) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            flood.requests += 1
+            self.send_response(200)
+            if flood.declared is not None:
+                self.send_header("Content-Length", str(flood.declared))
+            self.end_headers()
+            sent, block = 0, bytes(64 << 10)
+            try:
+                while sent < flood.flood:  # bounded, so a client that never stops cannot hang the test
+                    self.wfile.write(block)
+                    sent += len(block)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client hung up: what the cap is for
+            flood.sent.append(sent)
+            self.close_connection = True
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def serve_flood() -> Iterator:
+    servers = []
+
+    def start(flood: Flood) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _flood_handler(flood))
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/cifar-10-python.tar.gz"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _sent(flood: Flood) -> int:
+    """The bytes the server wrote to the first request, once its thread has seen the client hang up."""
+    deadline = time.time() + 5
+    while not flood.sent and time.time() < deadline:
+        time.sleep(0.02)
+    return flood.sent[0]
+
+
+def _part_size_watcher(data_dir: Path, sizes: list[int]):
+    part = data_dir / "cifar-10-python.tar.gz.part"
+    return lambda done, total: sizes.append(part.stat().st_size if part.exists() else 0)
+
+
+def test_the_cap_fits_the_real_archive() -> None:
+    from resnet_edu.data.download import MAX_BYTES
+    assert 170_498_071 < MAX_BYTES == 200 << 20  # cifar-10-python.tar.gz's size, with room
+
+
+def test_a_content_length_over_the_default_cap_is_refused_before_a_byte_is_written(tmp_path: Path,
+                                                                                   serve_flood) -> None:
+    flood = Flood(flood=4 << 20, declared=(200 << 20) + 1)  # says 200 MiB + 1 byte; the default cap
+    url = serve_flood(flood)
+    seen: list[int] = []
+    with pytest.raises(DataUnavailable) as info:
+        download_cifar10(tmp_path, url=url, retries=3, on_progress=lambda d, t: seen.append(d), **FAST)
+    first = str(info.value).splitlines()[0]  # the line the app shows
+    assert first == (f"Refused the download from {url}: the server offers 209,715,201 bytes, more than the "
+                     f"209,715,200 the archive can be; the partial file was deleted.")
+    assert seen == [] and list(tmp_path.iterdir()) == []  # nothing written, no .part
+    assert flood.requests == 1  # refused, not retried
+
+
+def test_a_stream_with_no_length_is_cut_at_the_cap_and_its_part_deleted(tmp_path: Path, serve_flood) -> None:
+    cap = 3 << 20  # 3 MiB stands for the 200 MiB cap
+    flood = Flood(flood=64 << 20)  # no Content-Length: it would send 64 MiB, the server's own limit
+    url = serve_flood(flood)
+    sizes: list[int] = []
+    start = time.perf_counter()
+    with pytest.raises(DataUnavailable) as info:
+        download_cifar10(tmp_path, url=url, max_bytes=cap, retries=3,
+                         on_progress=_part_size_watcher(tmp_path, sizes), **FAST)
+    assert time.perf_counter() - start < 10
+    first = str(info.value).splitlines()[0]
+    assert first == (f"Refused the download from {url}: the server sent more than the 3,145,728 bytes "
+                     f"the archive can be; the partial file was deleted.")
+    assert sizes and max(sizes) == cap  # the disk held at most the cap, whole chunks up to it
+    assert list(tmp_path.iterdir()) == []  # decided: a refused answer leaves no .part to resume from
+    assert flood.requests == 1 and _sent(flood) < 64 << 20  # not retried, and the client hung up
+
+
+def test_a_content_length_that_lies_low_is_read_only_that_far(tmp_path: Path, serve_flood) -> None:
+    """A server declaring 1 MiB and streaming on: only 1 MiB reaches the disk; it fails the MD5."""
+    flood = Flood(flood=32 << 20, declared=1 << 20)
+    url = serve_flood(flood)
+    sizes: list[int] = []
+    with pytest.raises(DataCorrupt, match="MD5"):
+        download_cifar10(tmp_path, url=url, md5=md5(GOOD), max_bytes=3 << 20, retries=1,
+                         on_progress=_part_size_watcher(tmp_path, sizes), **FAST)
+    assert max(sizes) == 1 << 20
+    assert list(tmp_path.iterdir()) == []  # the failed .part is deleted (test_always_wrong_md5 ...)

@@ -89,6 +89,10 @@ def viewer() -> bool:
     return isinstance(ip, str) and ip not in ("", "127.0.0.1", "::1", "localhost")
 
 
+class ViewerRefused(ValueError):
+    """A viewer asked to change a run; pages show t("viewer.note") for it, not this English line."""
+
+
 class _ViewerRunner:
     """The shared runner for a viewer: it reads everything, and refuses to start, stop or resume."""
 
@@ -99,7 +103,9 @@ class _ViewerRunner:
         return getattr(self._inner, name)
 
     def _refuse(self, *args, **kwargs):
-        raise ValueError("viewer mode: only the machine this server runs on can start, stop or resume runs")
+        # The pages disable these buttons for a viewer; this is the guard behind them.
+        raise ViewerRefused("viewer mode: only the machine this server runs on can start, stop or resume runs"
+                            " (RESNET_EDU_REMOTE_CONTROL=1 on the server allows it)")
 
     submit = resume = stop = _refuse
 

@@ -59,10 +59,14 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
                              horizontal=True, key=lkey(f"{key}_predict"),
                              format_func=formatter(lambda m: t("predict.unsure") if m == "?" else model_label(m), options))
         context.url_set(guess=predicted or "")
-    if st.button(t("lab.start"), type="primary", icon=":material/play_arrow:", disabled=not configs, key=f"{key}_start"):
+    viewer = context.viewer()  # another machine's session on a shared server: it watches (README "Safety")
+    if st.button(t("lab.start"), type="primary", icon=":material/play_arrow:", disabled=not configs or viewer,
+                 help=t("viewer.note") if viewer else None, key=f"{key}_start"):
         ids = [context.runner().submit(c, label=f"{key}: {', '.join(models)} {seeds_text(c)}") for c in configs]
         st.session_state[f"{key}_group"] = ids
         st.session_state[f"{key}_predicted"] = predicted
+    if viewer:
+        st.caption(t("viewer.note"))
     context.url_set(models=models, preset=preset_name, dataset=dataset, seeds=seeds)
 
     # The session keeps the group (also one reached by a link), so leaving the page and coming back shows it.

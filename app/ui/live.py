@@ -105,6 +105,8 @@ def status_row(rid: str, status: dict, config) -> None:
         st.error(t("live.failed", message=message), icon=":material/warning:")
     elif state == "interrupted":
         st.warning(t("live.interrupted"), icon=":material/pause_circle:")
+    if context.viewer():  # another machine's session: it watches, the note is on the page (README "Safety")
+        return
     with cols[1]:
         if state in ACTIVE and st.button(t("live.stop"), key=f"stop_{rid}", icon=":material/stop_circle:"):
             runner.stop(rid)

@@ -46,6 +46,12 @@ def _training_config(models: tuple[str, ...]):
     return context.make_config(name, models, _dataset())
 
 
+def _viewer_guard() -> dict:
+    """A train button's disabled/help: a viewer (another machine's session) cannot start runs."""
+    viewer = context.viewer()
+    return dict(disabled=viewer, help=t("viewer.note") if viewer else None)
+
+
 def _trained_pair(key: str):
     """Pick a depth; return (run_dir, plain entry, residual entry), or None after offering a run."""
     depth = st.selectbox(t("analyses.depth"), DEPTHS, key=f"{key}_depth")
@@ -55,7 +61,8 @@ def _trained_pair(key: str):
         names = dict(plain=model_label(plain), residual=model_label(residual))
         st.info(t("analyses.need_training", **names), icon=":material/info:")
         if st.button(t("analyses.train_button", **names), key=f"{key}_train",
-                     icon=":material/play_arrow:"):
+                     icon=":material/play_arrow:",
+                     **_viewer_guard()):
             run_id = context.runner().submit(_training_config((plain, residual)),
                                              label=f"analyses: {plain}, {residual}")
             st.success(t("analyses.train_queued", run=run_id))
@@ -252,7 +259,8 @@ def _span_tab() -> None:
     run = next((r for r in store.list() if set(entries) <= set(r.config.models)), None)
     if run is None:
         st.info(t("analyses.span_none"), icon=":material/info:")
-        if st.button(t("analyses.span_button"), key="span_train", icon=":material/play_arrow:"):
+        if st.button(t("analyses.span_button"), key="span_train", icon=":material/play_arrow:",
+                     **_viewer_guard()):
             run_id = context.runner().submit(_training_config(entries), label="analyses: shortcut span")
             st.success(t("analyses.train_queued", run=run_id))
         return

@@ -20,7 +20,7 @@ def render() -> None:
     store = context.store()
     infos, broken = store.scan()
     if context.viewer():
-        st.info(t("runs.viewer"), icon=":material/visibility:")
+        st.info(t("viewer.note"), icon=":material/visibility:")
     for bad in broken:  # a malformed folder (copied in, half-written) is named, never breaks the page
         unreadable(bad)
     if not infos:

@@ -83,7 +83,13 @@ def file_md5(path: Path) -> str:
 
 def _fetch(url: str, archive: Path, md5: str, retries: int, timeout: float, backoff: float,
            progress: bool, on_progress: ProgressFn | None, max_bytes: int = MAX_BYTES) -> None:
-    """Download `url` to `archive` through a resumable `.part` file, verifying its MD5."""
+    """Download `url` to `archive` through a resumable `.part` file, verifying its MD5.
+
+    The `.part` never grows past `max_bytes`: a Content-Length over it is refused before a
+    byte is written; a body without one is cut at the cap; a body longer than its declared
+    length is read only that far (http.client), then fails the MD5. After a refusal no
+    `.part` is left; after a dropped connection it stays, for the Range resume.
+    """
     part = archive.with_name(archive.name + ".part")
     if part.is_symlink():  # planted: writing through it would overwrite whatever it points to
         raise DataUnavailable(f"{part} is a symbolic link; refusing to write through it. "
@@ -101,7 +107,12 @@ def _fetch(url: str, archive: Path, md5: str, retries: int, timeout: float, back
                 break  # not found / forbidden: asking again will not help
             continue
         except TooLarge as err:
-            raise DataUnavailable(str(err), archive.parent) from err
+            # Not retried, and the .part goes: its bytes came from an answer longer than the
+            # archive can be, so resuming from them could only fail the MD5 (and a retry of a
+            # stream that never ends would fill the disk cap by cap).
+            part.unlink(missing_ok=True)
+            raise DataUnavailable(f"Refused the download from {url}: {err}; the partial file was deleted.",
+                                  archive.parent) from err
         except (URLError, OSError, http.client.HTTPException) as err:  # URLError, timeouts, resets
             last = err
             continue
