@@ -120,6 +120,19 @@ def test_a_viewer_sees_why_start_and_delete_are_off(monkeypatch, tmp_path, tiny_
     assert len(train) >= 2 and all(b.disabled and b.help == note for b in train), [(b.key, b.disabled) for b in train]
 
 
+def test_a_viewer_cannot_make_the_server_download_cifar10(monkeypatch, tmp_path):
+    # The data folder is empty (app_env): the lab offers the CIFAR-10 download, ~163 MiB on the server's disk.
+    app_env(monkeypatch, tmp_path)
+    at = open_page("degradation", dataset="cifar10")
+    no_failures(at)
+    assert not at.button(key="download_start").disabled  # the host machine may
+    _as_viewer(monkeypatch)
+    at = open_page("degradation", dataset="cifar10")
+    no_failures(at)
+    button = at.button(key="download_start")
+    assert button.disabled and button.help == _note("en")
+
+
 def test_remote_control_gives_other_machines_the_start_button(monkeypatch, tmp_path):
     app_env(monkeypatch, tmp_path)
     _as_viewer(monkeypatch)

@@ -55,7 +55,10 @@ def _download_body(job: BackgroundDownload) -> None:
         st.success(t("data.download_done"))
         if st.button(t("data.use_cifar"), key="download_use"):
             st.rerun()
-    if not job.running and st.button(t("data.download"), icon=":material/download:", key="download_start"):
+    # A viewer (another machine on a shared server) may not make the server write ~163 MiB to its disk.
+    viewer = context.viewer()
+    if not job.running and st.button(t("data.download"), icon=":material/download:", key="download_start",
+                                     disabled=viewer, help=t("viewer.note") if viewer else None):
         job.start()
         st.rerun()  # the whole page, so the panel comes back with its timer on
 
