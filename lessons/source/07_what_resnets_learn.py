@@ -146,12 +146,15 @@ deleting one unit of ResNet-32 raised it from 52 % to only 53–65 %; the first 
 among the more harmful deletions, the first of stage 2 was not, and the very first unit hurt most.)
 
 Veit et al. also delete *several* units at once: the ResNet's error then rises smoothly with the
-number deleted, as an ensemble's would (their Fig. 5a):
+number deleted, as an ensemble's would (their Fig. 5a). `lesion_random` draws them from the
+*same-shape units* only — units whose input and output shapes match, so not the first unit of
+stages 2 and 3 — because deleting a downsampling unit is another regime that would blur the curve
+(`include_downsampling=True` mixes them in):
 """,
         zh=r"""
 **这说明了什么？** 把每根柱子和同色的虚线比较。删掉普通网络的一个单元，误差会逼近随机猜测（10 类即 90%）：每条通路都经过每一层，去掉一层就切断了所有通路。删掉一个残差单元，只是去掉了经过*它的*分支的那一半通路，另一半完好无损，大部分性能得以保留。残差网络中负责下采样的单元（第 2、3 阶段的第一个单元）可能影响更大：那里的捷径是带补零的下采样，而不是干净的恒等映射。（我们在完整模式、真实 CIFAR-10 图像上的那次运行里：删掉 plain-32 的一个单元，误差从 71 % 升到 79–95 %；删掉 ResNet-32 的一个单元，误差从 52 % 只升到 53–65 %；第 3 阶段的第一个单元属于影响较大的，第 2 阶段的第一个则不然，影响最大的是最前面的那个单元。）训练时间短的话，对比没有 Veit 那些充分训练的网络那么明显；运行测试用的 smoke 模式下两个网络都还接近随机猜测，暂时看不出什么。
 
-Veit 等人还一次删掉*多个*单元：残差网络的误差随删除个数平滑上升，就像集成模型那样（他们的图 5a）：
+Veit 等人还一次删掉*多个*单元：残差网络的误差随删除个数平滑上升，就像集成模型那样（他们的图 5a）。`lesion_random` 只从*形状不变的单元*里抽取——输入和输出形状相同的单元，所以不包括第 2、3 阶段的第一个单元——因为删掉下采样单元是另一种情形，会把曲线搅乱（`include_downsampling=True` 会把它们也算进来）：
 """,
     ),
     code(r"""
@@ -162,9 +165,9 @@ fig, ax = plt.subplots(figsize=(6, 3))
 ax.errorbar([r.k for r in random_lesions], [r.mean * 100 for r in random_lesions],
             yerr=[r.std * 100 for r in random_lesions], marker="o", capsize=3)
 ax.axhline(studies[RESNET].baseline_error * 100, ls="--", color="grey", label="intact")
-ax.set_xlabel(T("units deleted at random"))
+ax.set_xlabel(T("same-shape units deleted at random"))
 ax.set_ylabel(T("test error (%)"))
-ax.set_title(f"{RESNET}: " + T("deleting several units") + f" ({trials})")
+ax.set_title(f"{RESNET}: " + T("deleting several same-shape units") + f" ({trials})")
 ax.legend()
 plt.show()
 """),
@@ -173,13 +176,15 @@ plt.show()
 ## 3. Attributions: where does each net look?
 
 `compare_attributions` runs Captum's Saliency ($|\partial f_c / \partial x|$), Integrated Gradients
-(from a black baseline, summed over colour channels) and Grad-CAM (on the last unit's 8×8 output) for
-the class each net predicts. Show a few test images:
+(summed over colour channels) and Grad-CAM (on the last unit's 8×8 output) for the class each net
+predicts. Integrated Gradients starts from the baseline $\bar x = 0$ in *normalised* units: every
+pixel at the dataset's mean colour (for CIFAR-10 a flat mid grey, RGB ≈ 125, 123, 114), not black (black would be
+$-\text{mean}/\text{std}$ after normalisation). The cell prints that colour. Show a few test images:
 """,
         zh=r"""
 ## 3. 归因：两个网络分别在看哪里？
 
-`compare_attributions` 用 Captum 计算三种归因，解释的是每个网络各自预测的类别：显著图（$|\partial f_c / \partial x|$）、积分梯度（以全黑图像为基线，对颜色通道求和）和 Grad-CAM（作用在最后一个单元 8×8 的输出上）。取几张测试图像来看：
+`compare_attributions` 用 Captum 计算三种归因，解释的是每个网络各自预测的类别：显著图（$|\partial f_c / \partial x|$）、积分梯度（对颜色通道求和）和 Grad-CAM（作用在最后一个单元 8×8 的输出上）。积分梯度的基线是*归一化之后*的 $\bar x = 0$：每个像素都是数据集的平均颜色（CIFAR-10 是一张均匀的中灰色图像，RGB ≈ 125, 123, 114），而不是全黑图像（全黑在归一化之后是 $-\text{mean}/\text{std}$）。代码会打印出这个颜色。取几张测试图像来看：
 """,
     ),
     code(r"""
@@ -214,6 +219,7 @@ for r, (label, key) in enumerate(rows):
             ax.set_ylabel(label, fontsize=7)
 plt.tight_layout()
 plt.show()
+print("IG baseline: 0 in normalised units = the mean colour, RGB 0-255:", [round(255 * v) for v in mean.flatten().tolist()])
 print({name: f"IG completeness error (mean |delta|) {m.ig_delta.abs().mean():.3g}" for name, m in maps.items()})
 """),
     md(
@@ -357,8 +363,8 @@ LABELS_ZH = {
     "deleted unit (× = cannot be deleted: a plain downsampling unit)": "被删除的单元（× = 无法删除：普通网络的下采样单元）",
     "test error (%)": "测试误差 (%)",
     "Veit et al. 2016, Fig. 3 in miniature": "Veit 等 2016 图 3 的缩小版",
-    "units deleted at random": "随机删除的单元数",
-    "deleting several units": "删除多个单元",
+    "same-shape units deleted at random": "随机删除的形状不变的单元数",
+    "deleting several same-shape units": "删除多个形状不变的单元",
     "α (filter-normalized direction δ)": "α（按滤波器归一化的方向 δ）",
     "test loss": "测试损失",
     "1-D slice L(θ* + αδ)": "一维切片 L(θ* + αδ)",
