@@ -55,6 +55,26 @@ def test_torchrun_cli_writes_one_run_and_resumes(tmp_path):
     assert max(steps) == 16 and store.config(ids[0]).steps == 16
 
 
+def test_two_ranks_train_as_one_process_on_the_same_batches(tmp_path):
+    # Issue 14: "the metrics equal a single-process run's". Without BN the two ranks' halves of
+    # each (augmented) batch give, averaged by DDP, exactly the whole batch's gradient, so the
+    # losses must agree to float rounding (with BN, each rank normalises its own half: only noise).
+    common = ["-m", "resnet_edu", "train", "--quiet", "--preset", "tiny", "--dataset", "synthetic",
+              "--models", "plain8:batchnorm=false", "--precision", "fp32", "--steps", "12"]
+
+    def losses(runs: Path, launcher: list[str]) -> dict[int, float]:
+        _run(launcher + common + ["--runs-dir", str(runs)])
+        (run,) = [p for p in runs.iterdir() if p.is_dir()]
+        lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        return {e["step"]: e["train_loss"] for e in lines if e.get("kind", "metrics") == "metrics"}
+
+    alone = losses(tmp_path / "one", [sys.executable])
+    ranks = losses(tmp_path / "two", TORCHRUN)
+    assert alone.keys() == ranks.keys() and len(alone) >= 2
+    for step, loss in alone.items():
+        assert ranks[step] == pytest.approx(loss, rel=1e-4), (step, loss, ranks[step])
+
+
 def test_sweep_runs_one_process_per_seed_into_one_store(tmp_path):
     runs = tmp_path / "runs"
     r = _run([sys.executable, "-m", "resnet_edu", "sweep", "--models", "plain8", "--seeds", "0-1", "--preset", "tiny",
