@@ -66,12 +66,12 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def serve() -> Iterator:
+def _servers(make_handler) -> Iterator:
+    """Yields start(script) -> the archive's URL on a 127.0.0.1 server of make_handler(script); stops them after."""
     servers = []
 
-    def start(behaviour: Behaviour) -> str:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
+    def start(script) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(script))
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/cifar-10-python.tar.gz"
@@ -80,6 +80,11 @@ def serve() -> Iterator:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    yield from _servers(_handler)
 
 
 def _only_expected_entries(data_dir: Path) -> None:
@@ -293,18 +298,7 @@ def _flood_handler(flood: Flood) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture
 def serve_flood() -> Iterator:
-    servers = []
-
-    def start(flood: Flood) -> str:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _flood_handler(flood))
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/cifar-10-python.tar.gz"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    yield from _servers(_flood_handler)
 
 
 def _sent(flood: Flood) -> int:
