@@ -61,6 +61,11 @@ def test_a_seed_band_is_one_stacked_run(monkeypatch, tmp_path):
     names = {trace.get("name", "") for spec in plotly_specs(at) for trace in spec["data"]}
     assert any("plain-8" in n and "3 seeds" in n for n in names), names  # one band per net, from one run
     assert any("seeds 0–2" in el.proto.text for el in at.get("progress")), "the status row names the band"
+    at = open_page("runs", runs=run_id)  # the Runs page: the band's seeds, and one band per net
+    no_failures(at)
+    assert at.dataframe[0].value.iloc[0]["seed"] == "0, 1, 2"
+    names = {trace.get("name", "") for spec in plotly_specs(at) for trace in spec["data"]}
+    assert {"plain-8", "ResNet-8"} <= names and not any("@seed" in n for n in names), names  # a mean curve per net
 
 
 def test_link_reproduces_view_and_runs_page(monkeypatch, tmp_path):

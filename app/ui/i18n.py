@@ -83,3 +83,11 @@ def model_label(entry: str) -> str:
     from resnet_edu.viz.plots import model_label as label
 
     return label(entry, words=label_words())
+
+
+def seeds_label(config) -> str:
+    """'seed 0', or 'seeds 0–2 (one run)' for a seed band trained as one run (RunConfig.seeds)."""
+    seeds = config.seeds or (config.seed,)
+    if len(seeds) == 1:
+        return t("live.seed", seed=seeds[0])
+    return t("live.seeds", first=seeds[0], last=seeds[-1], n=len(seeds))

@@ -15,7 +15,7 @@ from resnet_edu.runs.store import ACTIVE
 
 from . import context, moment
 from .charts import chart
-from .i18n import model_label, t
+from .i18n import model_label, seeds_label, t
 
 POLL_SECONDS = 1.5
 
@@ -90,9 +90,7 @@ def status_row(rid: str, status: dict, config) -> None:
     state, step, steps = status.get("status", "unknown"), status.get("step", 0), config.steps
     cols = st.columns([5, 2, 2])
     with cols[0]:
-        seeds = config.seeds or (config.seed,)
-        seed = (t("live.seed", seed=seeds[0]) if len(seeds) == 1
-                else t("live.seeds", first=seeds[0], last=seeds[-1], n=len(seeds)))
+        seed = seeds_label(config)
         position = runner.queue_position(rid)
         where = t("live.queued_at", n=position + 1) if position is not None else t(f"status.{state}")
         left = eta.remaining_seconds(context.store().metrics(rid), steps) if state == "running" else None

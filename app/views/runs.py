@@ -11,7 +11,7 @@ from resnet_edu.runs.store import ACTIVE
 
 from ui import context, live
 from ui.charts import chart
-from ui.i18n import formatter, lkey, model_label, t
+from ui.i18n import formatter, lkey, model_label, seeds_label, t
 
 
 def render() -> None:
@@ -30,7 +30,7 @@ def render() -> None:
     table = pd.DataFrame([{
         t("runs.col_id"): r.run_id, t("runs.col_models"): ", ".join(map(model_label, r.config.models)),
         t("runs.col_data"): t(f"data.{r.config.dataset}"), t("runs.col_preset"): r.config.preset,
-        t("runs.col_seed"): r.config.seed, t("runs.col_precision"): r.config.precision,
+        t("runs.col_seed"): ", ".join(map(str, r.config.seeds or (r.config.seed,))), t("runs.col_precision"): r.config.precision,
         t("runs.col_status"): t(f"status.{r.status}"),
         t("runs.col_step"): f"{r.step:,} / {r.config.steps:,}",
         t("runs.col_diverged"): ", ".join(map(model_label, r.diverged)),
@@ -102,7 +102,7 @@ def run_names(configs: dict) -> dict[str, str]:
     """Each run in a legend: its data, preset and seed ('CIFAR-10 · quick · seed 0'), and its start
     time (from the run id) where that alone would not tell two runs apart."""
     def base(c):
-        return f"{t(f'data.short_{c.dataset}')} · {c.preset} · {t('live.seed', seed=c.seed)}"
+        return f"{t(f'data.short_{c.dataset}')} · {c.preset} · {seeds_label(c)}"
 
     counts: dict[str, int] = {}
     for c in configs.values():
