@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import ARTIFACTS, CHROMIUM, CJK_DRAWN, ROOT, free_port, run_status, wait_until
+from test_browser import ARTIFACTS, CHROMIUM, CJK_DRAWN, ROOT, free_port, run_status, screenshot, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's /usr/bin/chromium")]
@@ -98,7 +98,7 @@ def test_state_survives_reload_language_and_navigation(short_server):
         settle(page)
         wait_until(lambda: run_status(runs).get("status") == "done", timeout=240, what="the run to finish")
         page.get_by_text("You predicted").first.wait_for(timeout=60_000)
-        page.screenshot(path=ARTIFACTS / "10_reveal_after_reload.png", full_page=True)
+        screenshot(page, ARTIFACTS / "10_reveal_after_reload.png")
 
         # Away and back: the session keeps the page's run.
         page.get_by_role("link", name="Runs").first.click()
@@ -111,6 +111,15 @@ def test_state_survives_reload_language_and_navigation(short_server):
         # The block explorer: a choice survives the language switch (and is in the URL).
         page.goto(f"{url}/?page=blocks&lang=en", timeout=60_000)
         settle(page)
+        # The unit diagram's boxes at the text sizes its layout was made for (Streamlit's own CSS would
+        # shrink them to about half: small words in big boxes, x apart from its subscript).
+        page.locator(".stGraphVizChart g.node text").first.wait_for(timeout=60_000)
+        sizes = page.evaluate("""() => [...document.querySelectorAll('.stGraphVizChart g.node text')].map(
+            t => [t.textContent, t.getAttribute('font-size'), getComputedStyle(t).fontSize])""")
+        assert sizes and all(float(css[:-2]) == float(asked) for _, asked, css in sizes), sizes
+        labels = [text for text, _, _ in sizes]
+        # x_l and x_{l+1} drawn as x with a subscript ("x", "l", "+1"), not as TeX source
+        assert labels.count("x") == 2 and "+1" in labels and not any("_" in text for text in labels), labels
         page.get_by_text("C: projection everywhere").first.click()
         in_url(page, "shortcut=C")
         page.get_by_text("简体中文").first.click()
@@ -125,6 +134,6 @@ def test_state_survives_reload_language_and_navigation(short_server):
                 page.goto(f"{url}/?page={name}&lang={lang}", timeout=60_000)
                 settle(page, 4000)
                 assert not page.locator(".stException").count(), f"{name} {lang}: an exception is shown"
-                page.screenshot(path=ARTIFACTS / f"20_{name}_{lang}.png", full_page=True)
+                screenshot(page, ARTIFACTS / f"20_{name}_{lang}.png")
         assert page.evaluate(CJK_DRAWN, "训练任务"), "Chinese text renders as boxes: no CJK font"
         browser.close()
