@@ -73,3 +73,38 @@ def test_chinese_catalog_is_chinese():
     for key, text in ZH.items():
         if re.search(r"[A-Za-z]{4,}", EN[key]) and not key.startswith(("data.cifar10", "design.")):
             assert re.search(r"[\u4e00-\u9fff]", text) or text == EN[key], key
+
+
+def _emphasis_that_does_not_close(text: str) -> list[str]:
+    """`**` / `*` runs that CommonMark (Streamlit's markdown) would print as literal asterisks.
+
+    An opener must be left-flanking and a closer right-flanking (CommonMark 0.31 §6.2, punctuation
+    = Unicode P and S). Chinese trips on it: in "**一半。**在" the closing run follows "。" and
+    precedes a character, so it is not right-flanking and the page shows "**一半。**在" as typed.
+    """
+    import unicodedata
+
+    def punct(c):
+        return c == "" or unicodedata.category(c)[0] in "PS"
+
+    def space(c):
+        return c == "" or c.isspace()
+
+    bad = []
+    for delim in ("**", "*"):
+        runs = [m for m in re.finditer(r"\*+", text) if len(m.group()) == len(delim)]
+        for i, m in enumerate(runs):
+            before = text[m.start() - 1] if m.start() else ""
+            after = text[m.end()] if m.end() < len(text) else ""
+            left = not space(after) and (not punct(after) or space(before) or punct(before))
+            right = not space(before) and (not punct(before) or space(after) or punct(after))
+            if not (left if i % 2 == 0 else right):
+                bad.append(text[max(0, m.start() - 10):m.end() + 10])
+    return bad
+
+
+def test_bold_and_italics_render_in_both_catalogs():
+    assert _emphasis_that_does_not_close("**一半。**在") and not _emphasis_that_does_not_close("**一半**。在")
+    bad = {f"{lang} {key}": found for lang, catalog in (("en", EN), ("zh", ZH)) for key, text in catalog.items()
+           if (found := _emphasis_that_does_not_close(text))}
+    assert not bad, bad

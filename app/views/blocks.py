@@ -1,6 +1,7 @@
 """Block explorer: a unit's diagram, equation, real source code, parameter and FLOP counts."""
 
 import inspect
+import re
 
 import pandas as pd
 import streamlit as st
@@ -31,6 +32,23 @@ def _url_index(name: str, options: list[str], default: str) -> int:
     return options.index(value) if value in options else options.index(default)
 
 
+def dot_font_css(dot: str) -> str:
+    """CSS that gives the diagram's boxes the text sizes its DOT source asked for.
+
+    Streamlit styles every element of a graphviz chart at its small body size (".stGraphVizChart *"),
+    so box labels come out at about half the size the layout was computed for: small words in big
+    boxes, a subscript apart from its x. Graphviz writes each size on the SVG text (font-size="22.00",
+    in the drawing's own units, so it scales with the drawing): give it back, one rule per size.
+    Nodes only: graphviz cannot measure Chinese text (it reserves too little width), so an edge
+    label in Chinese at its full size would run past the drawing's edge; edge labels keep
+    Streamlit's size.
+    """
+    sizes = sorted({int(n) for n in re.findall(r'(?:fontsize=|POINT-SIZE=")(\d+)', dot)})
+    rules = "".join(f'.stGraphVizChart g.node text[font-size="{n}.00"] {{font-size: {n}px !important}}'
+                    for n in sizes)
+    return f"<style>{rules}</style>"
+
+
 @st.cache_data(show_spinner=False)
 def counts(entry: str) -> tuple[int, int]:
     model = model_spec(entry).build()
@@ -58,7 +76,9 @@ def render() -> None:
     left, right = st.columns([1, 1])
     with left:
         words = {o: t(f"blocks.diagram_{o}") for o in ("A", "B", "C")}
-        st.graphviz_chart(unit_dot(design, short, channels=16, words=words), width="stretch")
+        dot = unit_dot(design, short, channels=16, words=words)
+        st.html(dot_font_css(dot))  # style only: takes no room on the page
+        st.graphviz_chart(dot, width="stretch")
         st.caption(t("blocks.diagram_caption"))
     with right:
         st.markdown(f"**{t('blocks.equation')}**")

@@ -28,6 +28,11 @@ def _box(module: nn.Module) -> str:
     return type(module).__name__
 
 
+def _x_sub(after_l: str = "") -> str:
+    """An HTML-like label: x_l (after_l="") or x_{l+1} (after_l="+1"), italic x and l, smaller subscript."""
+    return f'<I>x</I><SUB><FONT POINT-SIZE="15"><I>l</I>{after_l}</FONT></SUB>'
+
+
 def unit_dot(design: str = "original", shortcut: str | None = "A", channels: int = 16,
              stride: int = 1, in_channels: int | None = None, words: dict[str, str] | None = None) -> str:
     """DOT source of one unit: x -> branch F -> (+ shortcut) -> after-addition -> x_{l+1}.
@@ -39,7 +44,9 @@ def unit_dot(design: str = "original", shortcut: str | None = "A", channels: int
     lines = ['digraph unit {', 'rankdir=TB; bgcolor="transparent"; ranksep=0.22; nodesep=0.5;',
              'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=22, fillcolor="#FFFFFF",'
              ' height=0.35, margin="0.15,0.04"];', 'edge [fontname="Helvetica, Noto Sans CJK SC", fontsize=20];',
-             'x [label="x_l", shape=ellipse, fillcolor="#DDDDDD"];']
+             # HTML-like labels: x_l as in the equation beside it, not the LaTeX source "x_{l+1}" on a
+             # classroom screen. Graphviz keeps a <SUB>'s size: the smaller font is set here.
+             f'x [label=<{_x_sub()}>, shape=ellipse, fillcolor="#DDDDDD"];']
     prev = "x"
     for i, m in enumerate(unit.branch.children()):
         label = _box(m)
@@ -61,7 +68,7 @@ def unit_dot(design: str = "original", shortcut: str | None = "A", channels: int
         lines.append(f'a{i} [label="{_box(m)}", fillcolor="{colour.get(_box(m), "#FFFFFF")}"];')
         lines.append(f"{prev} -> a{i};")
         prev = f"a{i}"
-    lines.append('y [label="x_{l+1}", shape=ellipse, fillcolor="#DDDDDD"];')
+    lines.append(f'y [label=<{_x_sub("+1")}>, shape=ellipse, fillcolor="#DDDDDD"];')
     lines.append(f"{prev} -> y;")
     lines.append("}")
     return "\n".join(lines)
