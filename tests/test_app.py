@@ -49,6 +49,7 @@ def test_a_seed_band_is_one_stacked_run(monkeypatch, tmp_path):
     at = open_page("degradation", models="plain8;resnet8", preset="tiny", seeds="3")
     no_failures(at)
     assert at.number_input(key="degradation_seeds").value == 3
+    assert any("6 networks in lockstep" in c.value for c in at.caption), "the ETA counts 2 nets x 3 seeds"
     at.button(key="degradation_start").click().run()
     no_failures(at)
     (run_id, _), = wait_for(runs, 1).items()

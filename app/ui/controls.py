@@ -122,5 +122,7 @@ def show_eta(configs: list) -> None:
     source = (t("eta.current") if now else t("eta.probed") if probed else t("eta.measured") if measured
               else t("eta.rough"))
     steps = configs[0].steps if configs else 0
+    n = sum(len(c.members()) for c in configs)  # models x seeds, all in lockstep
+    nets = t("eta.net_one") if n == 1 else t("eta.nets", n=n)
     st.caption(t("eta.line", eta=eta.format_duration(seconds), device=label, steps=f"{steps:,}",
-                 runs=len(configs), source=source))
+                 nets=nets, source=source))
