@@ -15,52 +15,15 @@ machine they move.
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+from tests.live_server import BROWSER_ARGS, CHROMIUM, free_port, start_server, stop_server
+
 MODELS = "plain20;plain56"  # the degradation lab's pair, at the tiny preset's widths (4/8/8)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(root: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "RESNET_EDU_RUNS_DIR": str(root / "runs"), "RESNET_EDU_DATA_DIR": str(root / "data"),
-           "RESNET_EDU_TEST_TINY": "1", "RESNET_EDU_TINY_STEPS": "1000000"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    end = time.time() + 90
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("streamlit did not start in 90 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -148,7 +111,8 @@ def measure(n: int, seconds: float = 30.0, settle: float = 5.0) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         root, port = Path(tmp), free_port()
-        server = start_server(root, port)
+        server = start_server(root, port, env={"RESNET_EDU_TEST_TINY": "1", "RESNET_EDU_TINY_STEPS": "1000000"},
+                              timeout=90)
         url = f"http://127.0.0.1:{port}"
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         renice_below(server.pid)

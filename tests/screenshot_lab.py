@@ -20,46 +20,13 @@ draws the Chinese glyphs.
 import argparse
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from tests.live_server import BROWSER_ARGS, CHROMIUM, free_port, start_server, stop_server
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(root: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "RESNET_EDU_RUNS_DIR": str(root / "runs"), "RESNET_EDU_DATA_DIR": str(root / "data"),
-           "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-    for key in ("RESNET_EDU_TEST_TINY", "RESNET_EDU_TINY_STEPS"):  # the presets a user sees
-        env.pop(key, None)
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    end = time.time() + 120
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("streamlit did not start in 120 s")
-
-
 def run_status(runs: Path) -> dict:
     folders = [f for f in runs.iterdir() if (f / "status.json").exists()] if runs.exists() else []
     return json.loads((folders[0] / "status.json").read_text()) if folders else {}
@@ -100,7 +67,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root, port = Path(tmp), free_port()
         runs = root / "runs"
-        server = start_server(root, port)
+        # The presets a user sees: not the test suite's tiny one.
+        server = start_server(root, port, env={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
+                              drop=("RESNET_EDU_TEST_TINY", "RESNET_EDU_TINY_STEPS"))
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -136,11 +105,7 @@ def main() -> None:
                 screenshot(page, out / f"{stem}-zh.png")
                 browser.close()
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
     print(f"run: {args.models} preset {args.preset} on {args.dataset}, {status.get('step')} steps, "
           f"{wall / 60:.1f} min from the click to the end; load average (1 min) {load_before:.1f} at the "
           f"click, {os.getloadavg()[0]:.1f} at the end")
