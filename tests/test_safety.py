@@ -333,6 +333,33 @@ def test_dead_cli_owner_is_detected_at_every_listing(tmp_path, tiny_config):
     assert info.status == "interrupted"
 
 
+def test_a_reader_probing_the_lock_does_not_make_a_trainer_give_up(tmp_path, tiny_config):
+    # Seen in the full suite: the worker took a run's lock at the instant a page's listing
+    # probed it (owner_alive holds it for microseconds), got RunBusy, and the run ended
+    # "interrupted" before its first step. A trainer now retries; a real owner still wins.
+    store = RunStore(tmp_path)
+    run_id = store.create(tiny_config)
+    probe = threading.Event()
+
+    def hold_briefly():
+        with store.lock(run_id):
+            probe.set()
+            time.sleep(0.2)  # far longer than a real probe, far shorter than LOCK_WAIT_S
+
+    holder = threading.Thread(target=hold_briefly)
+    holder.start()
+    probe.wait()
+    with store.lock(run_id):  # waits for the probe instead of raising RunBusy
+        assert not holder.is_alive()
+    holder.join()
+    with store.lock(run_id):  # held for good by "another trainer": RunBusy after the wait
+        start = time.monotonic()
+        with pytest.raises(RunBusy):
+            with store.lock(run_id, wait_s=0.3):
+                pass
+        assert time.monotonic() - start >= 0.3
+
+
 def test_two_resumes_queue_a_run_once_and_a_locked_run_cannot_be_resumed(tmp_path, tiny_data, tiny_config):
     store = RunStore(tmp_path)
     run_id = store.create(tiny_config)

@@ -35,6 +35,9 @@ except ImportError:  # Windows: no flock; ownership falls back to pid and heartb
     fcntl = None
 
 ACTIVE = ("queued", "running")
+# A reader's probe of a run's lock lasts microseconds; a trainer holds it for the whole run.
+LOCK_WAIT_S = 2.0
+
 STATUSES = ACTIVE + ("done", "stopped", "failed", "interrupted", "diverged")
 HEARTBEAT_S = 600  # without flock: a "running" run silent this long has no owner
 _ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[a-z0-9_.-]{1,80}$")
@@ -151,23 +154,30 @@ class RunStore:
             self._configs.pop(run_id, None)
 
     @contextlib.contextmanager
-    def lock(self, run_id: str) -> Iterator[None]:
+    def lock(self, run_id: str, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
         """Hold the run's lock while training it: a second trainer (CLI or server) gets RunBusy.
 
         The lock is an flock on `.lock`: the kernel drops it when its process dies, even by
-        kill -9, so a held lock means a live owner. Stale temporary files of a killed
-        writer are removed once the lock is ours.
+        kill -9, so a held lock means a live owner. Readers probe it too (`owner_alive`, for a
+        few microseconds, at every listing), so a trainer retries for `wait_s` seconds before
+        it concludes that another trainer holds it. Stale temporary files of a killed writer
+        are removed once the lock is ours.
         """
         if fcntl is None:
             yield
             return
         fd = os.open(self.path(run_id) / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RunBusy(f"run {run_id} is being trained by another process or thread "
-                              f"(pid {self.status(run_id).get('pid', '?')}); wait for it or stop it") from None
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise RunBusy(f"run {run_id} is being trained by another process or thread "
+                                      f"(pid {self.status(run_id).get('pid', '?')}); wait for it or stop it") from None
+                    time.sleep(0.02)
             for stale in self.path(run_id).glob(".*.pt.*.tmp"):  # checkpoint.save_atomic's
                 stale.unlink(missing_ok=True)
             yield
@@ -321,7 +331,7 @@ class RunStore:
     def _interrupt(self, run_id: str) -> dict | None:
         """Mark a run whose owner is gone 'interrupted'; under its lock, so a live owner is never overwritten."""
         try:
-            with self.lock(run_id):
+            with self.lock(run_id, wait_s=0):  # held: an owner is alive after all, leave it alone
                 st = self.status(run_id)
                 if st.get("status") not in ACTIVE or (st.get("status") == "queued" and _pid_alive(st.get("pid"))):
                     return st
