@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from resnet_edu.runs import eta, export
 from resnet_edu.viz import plots
 from resnet_edu.training.config import RunConfig, preset
@@ -63,6 +65,24 @@ def test_export_cell_reproduces_the_config():
     assert namespace["config"] == RunConfig.from_dict({**config.to_dict(), "preset": "custom"})
     csv = export.metrics_csv(events("plain8"))
     assert csv.splitlines()[0].startswith("model,step") and len(csv.splitlines()) == 4
+
+
+def test_a_seed_band_exports_one_mean_curve_per_net(monkeypatch):
+    from resnet_edu import curves
+    from resnet_edu.training.events import Metrics
+
+    def m(member, step, err):
+        return Metrics(member, step, 0.0, 0.1, 1.0, err, 100.0)
+
+    logged = [m("plain8@seed0", 10, 0.8), m("plain8@seed1", 10, 0.6), m("plain8@seed0", 20, 0.5),
+              m("resnet8@seed0", 10, 0.4), m("resnet8@seed1", 10, 0.2), m("resnet8@seed1", 20, 0.1)]
+    assert set(curves(logged)) == {"plain8@seed0", "plain8@seed1", "resnet8@seed0", "resnet8@seed1"}
+    means = curves(logged, mean_over_seeds=True)
+    # Only the steps every seed has logged: a mean of one seed would not be a band's mean.
+    assert means == {"plain8": ([10], [pytest.approx(0.7)]), "resnet8": ([10], [pytest.approx(0.3)])}
+    band = RunConfig(models=("plain8", "resnet8"), dataset="synthetic", steps=7, seeds=(0, 1))
+    assert "curves(events, 'train_error', mean_over_seeds=True)" in export.notebook_cell(band)
+    assert "mean_over_seeds" not in export.notebook_cell(RunConfig(models=("plain8",), dataset="synthetic"))
 
 
 def test_unit_diagram_follows_the_design():

@@ -37,6 +37,8 @@ def notebook_cell(config: RunConfig) -> str:
                if k not in ("preset", "data_dir") and (k in ("models", "dataset") or v != getattr(defaults, k))}
     args = "".join(f"\n    {k}={v!r}," for k, v in changed.items())
     data = ""
+    # A seed band (config.seeds): one mean curve per net, not one line per 'net@seedN' member.
+    band = ", mean_over_seeds=True" if len(config.seeds) > 1 else ""
     if config.dataset == "cifar10":
         data = f"DATA_DIR = {defaults.data_dir!r}  # the folder that holds (or will get) cifar-10-batches-py\n"
         args += "\n    data_dir=DATA_DIR,"
@@ -45,6 +47,6 @@ def notebook_cell(config: RunConfig) -> str:
         "import matplotlib.pyplot as plt\n\n"
         f"{data}config = RunConfig({args}\n)\n"
         "events = train(config)\n"
-        "for model, (steps, errors) in curves(events, 'train_error').items():\n"
+        f"for model, (steps, errors) in curves(events, 'train_error'{band}).items():\n"
         "    plt.plot(steps, [100 * e for e in errors], '--' if model.startswith('plain') else '-', label=model)\n"
         "plt.xlabel('step'); plt.ylabel('training error (%)'); plt.legend(); plt.show()\n")

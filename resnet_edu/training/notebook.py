@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import RunConfig
+from .config import RunConfig, split_member
 from .events import Metrics, Status
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the checkout, for an editable install
@@ -154,12 +154,26 @@ def train(config: RunConfig, *, progress: bool = True, **trainer_kw) -> list[Met
     return events
 
 
-def curves(events, key: str = "train_error") -> dict[str, tuple[list[int], list[float]]]:
-    """{model: (steps, values)} for one metric, from a list of events."""
+def curves(events, key: str = "train_error", mean_over_seeds: bool = False
+           ) -> dict[str, tuple[list[int], list[float]]]:
+    """{model: (steps, values)} for one metric, from a list of events.
+
+    mean_over_seeds: a seed band's members ('resnet56@seed0', '@seed1', ...) become one curve
+    'resnet56', the mean over its seeds at each step that every seed has logged.
+    """
     out: dict[str, tuple[list[int], list[float]]] = {}
     for e in events:
         if isinstance(e, Metrics) and getattr(e, key) is not None:
             steps, values = out.setdefault(e.model, ([], []))
             steps.append(e.step)
             values.append(getattr(e, key))
-    return out
+    if not mean_over_seeds:
+        return out
+    bands: dict[str, list[dict[int, float]]] = {}
+    for member, (steps, values) in out.items():
+        bands.setdefault(split_member(member)[0], []).append(dict(zip(steps, values)))
+    means = {}
+    for model, seeds in bands.items():
+        common = sorted(set.intersection(*(set(s) for s in seeds)))
+        means[model] = (common, [sum(s[step] for s in seeds) / len(seeds) for step in common])
+    return means
