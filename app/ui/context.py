@@ -23,6 +23,8 @@ from resnet_edu.training.device import device_label, pick_device
 from resnet_edu.runs.jobs import JobRunner
 from resnet_edu.runs.store import RunStore
 
+from .i18n import t
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_OBJECTS: dict = {}  # url path -> st.Page, set by the router on every run (for st.page_link)
 
@@ -87,6 +89,12 @@ def viewer() -> bool:
         return False
     ip = getattr(st.context, "ip_address", None)
     return isinstance(ip, str) and ip not in ("", "127.0.0.1", "::1", "localhost")
+
+
+def viewer_guard() -> dict:
+    """A start / download button's `disabled` and `help`: a viewer's is off, and says why."""
+    off = viewer()
+    return dict(disabled=off, help=t("viewer.note") if off else None)
 
 
 class ViewerRefused(ValueError):

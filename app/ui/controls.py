@@ -56,9 +56,8 @@ def _download_body(job: BackgroundDownload) -> None:
         if st.button(t("data.use_cifar"), key="download_use"):
             st.rerun()
     # A viewer (another machine on a shared server) may not make the server write ~163 MiB to its disk.
-    viewer = context.viewer()
     if not job.running and st.button(t("data.download"), icon=":material/download:", key="download_start",
-                                     disabled=viewer, help=t("viewer.note") if viewer else None):
+                                     **context.viewer_guard()):
         job.start()
         st.rerun()  # the whole page, so the panel comes back with its timer on
 

@@ -20,12 +20,6 @@ def model_picker(key: str, choices: list[str], defaults: list[str]) -> list[str]
                           format_func=formatter(model_label, choices), key=f"{key}_models")
 
 
-def seeds_text(config) -> str:
-    """'seed 0' or 'seeds 0-2' (a band trained as one run)."""
-    seeds = config.seeds or (config.seed,)
-    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
-
-
 def lab(key: str, models: list[str], view: str = "errors", predict: bool = True) -> None:
     """Everything below the page's own model controls."""
     c1, c2, c3 = st.columns([3, 2, 1])
@@ -59,14 +53,15 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
                              horizontal=True, key=lkey(f"{key}_predict"),
                              format_func=formatter(lambda m: t("predict.unsure") if m == "?" else model_label(m), options))
         context.url_set(guess=predicted or "")
-    viewer = context.viewer()  # another machine's session on a shared server: it watches (README "Safety")
-    if st.button(t("lab.start"), type="primary", icon=":material/play_arrow:", disabled=not configs or viewer,
-                 help=t("viewer.note") if viewer else None, key=f"{key}_start"):
-        ids = [context.runner().submit(c, label=f"{key}: {', '.join(models)} {seeds_text(c)}") for c in configs]
+    guard = context.viewer_guard()  # another machine's session on a shared server: it watches (README "Safety")
+    if st.button(t("lab.start"), type="primary", icon=":material/play_arrow:", disabled=not configs or guard["disabled"],
+                 help=guard["help"], key=f"{key}_start"):
+        # One run per press (a seed band is its config's `seeds`): the label needs no seed.
+        ids = [context.runner().submit(c, label=f"{key}: {', '.join(models)}") for c in configs]
         st.session_state[f"{key}_group"] = ids
         st.session_state[f"{key}_predicted"] = predicted
-    if viewer:
-        st.caption(t("viewer.note"))
+    if guard["disabled"]:
+        st.caption(guard["help"])
     context.url_set(models=models, preset=preset_name, dataset=dataset, seeds=seeds)
 
     # The session keeps the group (also one reached by a link), so leaving the page and coming back shows it.

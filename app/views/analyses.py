@@ -46,12 +46,6 @@ def _training_config(models: tuple[str, ...]):
     return context.make_config(name, models, _dataset())
 
 
-def _viewer_guard() -> dict:
-    """A train button's disabled/help: a viewer (another machine's session) cannot start runs."""
-    viewer = context.viewer()
-    return dict(disabled=viewer, help=t("viewer.note") if viewer else None)
-
-
 def _trained_pair(key: str):
     """Pick a depth; return (run_dir, plain entry, residual entry), or None after offering a run."""
     depth = st.selectbox(t("analyses.depth"), DEPTHS, key=f"{key}_depth")
@@ -62,7 +56,7 @@ def _trained_pair(key: str):
         st.info(t("analyses.need_training", **names), icon=":material/info:")
         if st.button(t("analyses.train_button", **names), key=f"{key}_train",
                      icon=":material/play_arrow:",
-                     **_viewer_guard()):
+                     **context.viewer_guard()):
             run_id = context.runner().submit(_training_config((plain, residual)),
                                              label=f"analyses: {plain}, {residual}")
             st.success(t("analyses.train_queued", run=run_id))
@@ -260,7 +254,7 @@ def _span_tab() -> None:
     if run is None:
         st.info(t("analyses.span_none"), icon=":material/info:")
         if st.button(t("analyses.span_button"), key="span_train", icon=":material/play_arrow:",
-                     **_viewer_guard()):
+                     **context.viewer_guard()):
             run_id = context.runner().submit(_training_config(entries), label="analyses: shortcut span")
             st.success(t("analyses.train_queued", run=run_id))
         return
