@@ -18,7 +18,6 @@ draws the Chinese glyphs.
 """
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -27,19 +26,6 @@ from pathlib import Path
 from tests.live_server import BROWSER_ARGS, CHROMIUM, free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
-def run_status(runs: Path) -> dict:
-    folders = [f for f in runs.iterdir() if (f / "status.json").exists()] if runs.exists() else []
-    return json.loads((folders[0] / "status.json").read_text()) if folders else {}
-
-
-def wait_until(fn, timeout: float, what: str, every: float = 2.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = fn()
-        if value:
-            return value
-        time.sleep(every)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def page_lines(page, words: tuple[str, ...]) -> list[str]:
@@ -59,7 +45,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import screenshot  # the whole page, not only the viewport
+    from tests.test_browser import run_status, screenshot, wait_until  # screenshot: the whole page
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

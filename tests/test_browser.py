@@ -142,13 +142,13 @@ def charts(page, n: int = 2):
     return drawn if all(drawn) else None
 
 
-def wait_until(fn, timeout=90, what=""):
+def wait_until(fn, timeout=90, what="", every=0.5):
     end = time.time() + timeout
     while time.time() < end:
         value = fn()
         if value:
             return value
-        time.sleep(0.5)
+        time.sleep(every)
     raise AssertionError(f"timed out waiting for {what}")
 
 
