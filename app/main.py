@@ -63,6 +63,9 @@ with st.sidebar:
     kind = context.device_type()[0]
     st.caption(t("device.line", device=controls.device_name()))
     st.caption(t(f"device.note_{kind}"))
+    exposed = context.exposed_address()
+    if exposed and not context.viewer():
+        st.warning(t("app.exposed", address=exposed), icon=":material/public:")
     if context.tiny_mode():
         st.caption("RESNET_EDU_TEST_TINY=1")
 

@@ -1,5 +1,6 @@
-"""Command line: python -m resnet_edu {train,download,models,bench,sweep} ...
+"""Command line: python -m resnet_edu {app,train,download,models,bench,sweep} ...
 
+    python -m resnet_edu app                      the app, on 127.0.0.1 from any folder
     python -m resnet_edu train --models plain20,plain56 --dataset synthetic --preset quick
     python -m resnet_edu download --data-dir data
 """
@@ -29,6 +30,12 @@ def _fail(message: str, code: int = 2) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="resnet_edu", description="Run the ResNet papers.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    a = sub.add_parser("app", help="start the app in the browser (127.0.0.1 unless --host says otherwise)")
+    a.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on; 0.0.0.0 shares the app with every machine that can reach this one")
+    a.add_argument("--port", type=int, default=8501)
+    a.add_argument("--headless", action="store_true", help="do not open a browser")
 
     t = sub.add_parser("train", help="train models in lockstep on the same batches")
     t.add_argument("--models", default="plain20,plain56",
@@ -81,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
+        if args.command == "app":
+            from .launch import run as launch_app
+            return launch_app(args.host, args.port, args.headless)
         if args.command == "train":
             return _train(args)
         if args.command == "download":

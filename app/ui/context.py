@@ -88,7 +88,23 @@ def viewer() -> bool:
     if os.environ.get("RESNET_EDU_REMOTE_CONTROL", "") not in ("", "0", "false"):
         return False
     ip = getattr(st.context, "ip_address", None)
-    return isinstance(ip, str) and ip not in ("", "127.0.0.1", "::1", "localhost")
+    return isinstance(ip, str) and ip not in ("", *LOOPBACK)
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def exposed_address() -> str | None:
+    """The address this server listens on when other machines can reach it and nobody said so.
+
+    Unset (`streamlit run app/main.py` outside the checkout, where .streamlit/config.toml is not
+    read) means every interface. `python -m resnet_edu app --host ...` names the address on
+    purpose (RESNET_EDU_SHARED): then it is no surprise and this returns None.
+    """
+    address = st.get_option("server.address") or "0.0.0.0"
+    if address in LOOPBACK or os.environ.get("RESNET_EDU_SHARED"):
+        return None
+    return address
 
 
 def viewer_guard() -> dict:

@@ -4,7 +4,9 @@ Names:  plain{d}, resnet{d}            CIFAR nets of v1 §4.2, d = 6n+2
         preact_resnet{d}               v2 full pre-activation (bottleneck, 9n+2, for d >= 164)
         highway{d}                     exclusively gated shortcuts (Highway Networks, v2 §3.1)
         imagenet_resnet{d}, imagenet_plain{d}   v1 Table 1, d in 18, 34, 50, 101, 152
-Any field of `ModelSpec` can be overridden: build_model("resnet56", shortcut="B", design="full_preact").
+Any field of `ModelSpec` can be overridden, in the entry (the grammar of grammar.py, the same in a
+run config, the CLI and a URL) or as keywords:
+    build_model("resnet56:shortcut=B,design=full_preact") == build_model("resnet56", shortcut="B", design="full_preact")
 """
 
 import dataclasses
@@ -17,6 +19,7 @@ import torch.nn as nn
 
 from .blocks import BasicBlock
 from .cifar import CifarNet
+from .grammar import split_entry
 from .imagenet import IMAGENET_LAYERS, ImageNetNet
 from .shortcuts import SHORTCUT_OPTIONS
 from .variants import DESIGNS, VARIANTS, ResidualUnit
@@ -130,9 +133,15 @@ class ModelSpec:
             c_in, c_out, stride, skip_preact=preact and index == 0)
 
 
-def parse_model_name(name: str, **options) -> ModelSpec:
-    """'resnet56' -> ModelSpec(family='cifar', depth=56, shortcut='A', ...), with overrides."""
-    match = _NAME.match(name.strip().lower())
+def parse_model_name(entry: str, default_widths: tuple[int, int, int] | None = None, **options) -> ModelSpec:
+    """'resnet56' or 'resnet56:shortcut=B' -> ModelSpec(family='cifar', depth=56, ...).
+
+    Keyword options override those in the entry. `default_widths` is a run's stage widths:
+    it applies to CIFAR nets whose entry and options name none (RunConfig.widths).
+    """
+    name, in_entry = split_entry(entry)
+    options = {**in_entry, **options}
+    match = _NAME.match(name.lower())
     if not match:
         raise ValueError(
             f"unknown model {name!r}: use plain<d>, resnet<d>, preact_resnet<d>, highway<d>, "
@@ -156,6 +165,8 @@ def parse_model_name(name: str, **options) -> ModelSpec:
     unknown = sorted(set(options) - fields)
     if unknown:
         raise ValueError(f"unknown model option(s) {', '.join(unknown)}; allowed: {', '.join(sorted(fields))}")
+    if default_widths is not None and "widths" not in options and base.family == "cifar":
+        options["widths"] = default_widths
     if "widths" in options:
         options["widths"] = _widths(options["widths"])
     spec = dataclasses.replace(base, **options)
@@ -163,9 +174,10 @@ def parse_model_name(name: str, **options) -> ModelSpec:
     return spec
 
 
-def build_model(name: str, **options) -> nn.Module:
-    """Build a model by name, e.g. build_model("plain56") or build_model("resnet110", shortcut="B")."""
-    return parse_model_name(name, **options).build()
+def build_model(entry: str, **options) -> nn.Module:
+    """Build a model from an entry, e.g. build_model("plain56"), build_model("plain56:batchnorm=false")
+    or build_model("resnet110", shortcut="B")."""
+    return parse_model_name(entry, **options).build()
 
 
 def table1_row(spec: ModelSpec) -> str | None:

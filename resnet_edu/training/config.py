@@ -10,6 +10,7 @@ import types
 import typing
 from dataclasses import dataclass
 
+from ..models.grammar import split_models  # noqa: F401  (re-exported: the CLI and app use it from here)
 from ..models.registry import parse_model_name
 from . import fastpath
 from .device import pick_device
@@ -218,47 +219,8 @@ def resolve_precision(config: RunConfig) -> RunConfig:
 
 
 def model_spec(entry: str, widths: tuple[int, int, int] = (16, 32, 64)):
-    """'resnet56:shortcut=B,span=3' -> ModelSpec; the run's widths apply to CIFAR nets."""
-    name, _, opts = entry.partition(":")
-    options = {}
-    for item in filter(None, opts.split(",")):
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"model option {item!r} in {entry!r} must look like key=value")
-        options[key.strip()] = _parse_value(value.strip())
-    if not name.startswith("imagenet") and "widths" not in options:
-        options["widths"] = tuple(widths)
-    return parse_model_name(name, **options)
-
-
-def split_models(text: str) -> tuple[str, ...]:
-    """'plain56,resnet56:shortcut=B,span=3' -> ('plain56', 'resnet56:shortcut=B,span=3').
-
-    Entries are separated by commas (or ';'); a piece like 'span=3' with no model name
-    continues the options of the entry before it.
-    """
-    entries: list[str] = []
-    for piece in (p.strip() for p in text.replace(";", ",").split(",")):
-        if not piece:
-            continue
-        if "=" in piece and ":" not in piece and entries and ":" in entries[-1]:
-            entries[-1] += "," + piece
-        else:
-            entries.append(piece)
-    return tuple(entries)
-
-
-def _parse_value(text: str):
-    if text.lower() in ("none", "plain"):
-        return None
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
+    """'resnet56:shortcut=B,span=3' -> ModelSpec; the run's widths apply to CIFAR nets that name none."""
+    return parse_model_name(entry, default_widths=tuple(widths))
 
 
 # The recipes. quick: a 2-core CPU laptop in about 90 s; classroom: one GPU in a minute or two;
