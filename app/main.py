@@ -28,7 +28,8 @@ PAGES = {  # url path -> (render function, icon)
     "analyses": (analyses.render, ":material/biotech:"),
     "runs": (runs.render, ":material/folder_open:"),
 }
-PAGE_PARAMS = ("models", "preset", "dataset", "seeds", "runs", "guess", "shortcut", "design", "depth", "metric")
+PAGE_PARAMS = ("models", "preset", "dataset", "seeds", "runs", "guess", "shortcut", "design", "depth", "metric",
+               "recorded")
 
 # A local icon: an emoji or material favicon would be fetched from a CDN, which a classroom offline lacks.
 st.set_page_config(page_title="ResNet Lab", page_icon=str(ROOT / "app" / "assets" / "favicon.png"), layout="wide")
@@ -47,10 +48,11 @@ context.PAGE_OBJECTS.update(dict(zip(PAGES, pages)))
 name = next((n for n, p in zip(PAGES, pages) if p is page or p.title == page.title), "home")
 
 # A page opens with its own settings, not the previous page's models or runs: those it had when
-# this session last left it (a run reached by a link survives a visit elsewhere), else its defaults.
+# this session last left it (models, dataset, seeds, prediction, recorded run, a run reached by a
+# link), else its defaults. They are saved at the end of every run of the page (below): by the
+# time the next page's run starts, sidebar navigation has already cleared the URL's parameters.
 previous = st.session_state.get("page")
 if previous not in (None, name):
-    st.session_state[f"url_of.{previous}"] = {k: st.query_params[k] for k in PAGE_PARAMS if k in st.query_params}
     for key in PAGE_PARAMS:
         st.query_params.pop(key, None)
     for key, value in st.session_state.get(f"url_of.{name}", {}).items():
@@ -75,3 +77,6 @@ except context.ViewerRefused:  # a click a viewer's disabled button let through:
     st.info(t("viewer.note"), icon=":material/visibility:")
 except Exception as err:  # a page's bug must not take the app down: one line, not a traceback
     st.error(t("app.page_error", error=f"{type(err).__name__}: {err}"), icon=":material/warning:")
+finally:  # also when the page reruns or switches pages (those are exceptions Streamlit raises)
+    if st.session_state.get("page") == name:
+        st.session_state[f"url_of.{name}"] = {k: st.query_params[k] for k in PAGE_PARAMS if k in st.query_params}

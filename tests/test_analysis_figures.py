@@ -15,7 +15,9 @@ def test_every_builder_draws_its_data_with_the_given_labels():
                               UnitLesion(1, "stage2.0", "plain", 2, None)))
     fig = figures.lesion_figure({"resnet": study}, title="删除", x_label="单元")
     assert fig.layout.title.text == "删除" and fig.layout.xaxis.title.text == "单元"
-    assert list(fig.data[0].y) == [20.0]  # the undeletable unit is left out
+    assert list(fig.data[0].y) == [20.0, None]  # the undeletable unit breaks the line: nothing drawn across it
+    assert fig.data[1].y == (10.0, 10.0) and fig.data[1].legendgroup == "resnet"  # the intact net, in its group
+    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(0.5, 1.5)]  # the undeletable unit shaded
 
     fig = figures.random_lesion_figure({"r": [RandomLesion(1, (0.1, 0.3))]})
     assert list(fig.data[0].y) == [20.0]

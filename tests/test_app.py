@@ -25,7 +25,7 @@ def test_run_reaches_store_and_chart(monkeypatch, tmp_path):
     runs = app_env(monkeypatch, tmp_path)
     at = open_page("degradation", models="plain8;resnet8", preset="tiny")
     no_failures(at)
-    assert at.multiselect(key="degradation_models").value == ["plain8", "resnet8"]
+    assert at.multiselect(key="degradation_models.en").value == ["plain8", "resnet8"]
     at.radio(key="degradation_predict.en").set_value("resnet8").run()
     at.button(key="degradation_start").click().run()
     no_failures(at)
@@ -73,7 +73,7 @@ def test_link_reproduces_view_and_runs_page(monkeypatch, tmp_path):
     runs = app_env(monkeypatch, tmp_path)
     at = open_page("gradients", lang="zh", models="plain8;plain8:batchnorm=false;resnet8", preset="tiny")
     no_failures(at)
-    assert at.multiselect(key="gradients_models").value == ["plain8", "plain8:batchnorm=false", "resnet8"]
+    assert at.multiselect(key="gradients_models.zh").value == ["plain8", "plain8:batchnorm=false", "resnet8"]
     at.button(key="gradients_start").click().run()
     (run_id, _), = wait_for(runs, 1).items()
     at.run()
@@ -99,7 +99,7 @@ def test_bad_input_shows_message(monkeypatch, tmp_path):
     assert any("55" in e.value for e in at.error), [e.value for e in at.error]
     at = open_page("degradation", models="plain8", preset="nonsense")
     no_failures(at)
-    at.multiselect(key="degradation_models").set_value([]).run()
+    at.multiselect(key="degradation_models.en").set_value([]).run()
     no_failures(at)
     assert at.button(key="degradation_start").disabled
 

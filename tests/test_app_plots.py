@@ -32,7 +32,9 @@ def test_plain_dashed_residual_solid_and_labels():
                                               "train_error"), "t")
     dashes = {tr.name: tr.line.dash for tr in fig.data}
     assert dashes == {"plain56": "dash", "resnet56": "solid"}
-    assert fig.layout.font.size >= 16
+    layout = fig.layout.template.layout  # the one template (viz/theme.py): projector sizes
+    assert layout.font.size >= 16 and layout.legend.font.size <= layout.xaxis.tickfont.size
+    assert layout.legend.font.size <= layout.xaxis.title.font.size
     assert plots.model_label("plain56:batchnorm=false") == "plain-56 (no BN)"
     assert plots.model_label("resnet56:shortcut=B,design=full_preact") == "ResNet-56 (option B, full_preact)"
 
@@ -117,16 +119,63 @@ def lockstep(model, errors):
     return [{"kind": "metrics", "model": model, "step": 10 * (i + 1), "train_error": e} for i, e in enumerate(errors)]
 
 
-def test_reveal_names_a_winner_only_beyond_the_noise():
+def test_a_verdict_only_once_the_gap_rule_has_spoken():
     import random
+    from resnet_edu.viz import gap
     rng = random.Random(0)
     base = [0.6 + rng.uniform(-0.05, 0.05) for _ in range(20)]
     close = plots.metrics_frame(lockstep("plain20", base) +
                                 lockstep("plain56", [b + rng.uniform(-0.03, 0.03) for b in base]), "r", 0)
-    best, finals, margin = plots.final_winner(close)
-    assert best is None and margin >= 1.0 and set(finals) == {"plain20", "plain56"}
+    v = gap.verdict(close)
+    assert not v.spoken and set(v.finals) == {"plain20", "plain56"}
     apart = plots.metrics_frame(lockstep("plain20", base) + lockstep("plain56", [b + 0.08 for b in base]), "r", 0)
-    assert plots.final_winner(apart)[0] == "plain20"
+    v = gap.verdict(apart)
+    assert v.spoken and v.best == "plain20" and v.runner_up == "plain56"
+    # 10 logs for the noise, then 4 in a row: the rule speaks at the 13th log, not before.
+    assert v.gap.step == 130
+    early = plots.metrics_frame(lockstep("plain20", base[:12]) + lockstep("plain56", [b + 0.08 for b in base[:12]]), "r", 0)
+    assert not gap.verdict(early).spoken  # a run stopped early: no verdict, however far apart the last points
+    # One definition of the final training error: the end of the smoothed curve (mean of the last WINDOW logs).
+    smoothed_end = gap.smoothed(plots.seed_bands(apart, "train_error")).groupby("model")["mean"].last()
+    assert v.finals == pytest.approx(smoothed_end.to_dict())
+
+
+def test_a_net_has_one_colour_and_dash_wherever_it_is_drawn():
+    import pandas as pd
+    from resnet_edu.viz.style import net_style
+    one = plots.metrics_frame(events("plain56") + events("resnet20"))
+    other = plots.metrics_frame(events("resnet20") + events("plain20") + events("plain56"))
+    lines = {}
+    for fig in (plots.error_figure(plots.seed_bands(one, "train_error"), "t"),
+                plots.error_figure(plots.seed_bands(other, "test_error"), "t", markers=True),
+                plots.replay_figure(other, "train_error", "t", frames=3),
+                plots.depth_profile_figure({"resnet20": {"g": [1, 2]}, "plain56": {"g": [2, 1]}}, "g", "t")):
+        for tr in fig.data:
+            if tr.meta and tr.line.width != 0 and "lines" in tr.mode:
+                lines.setdefault(tr.meta, set()).add((tr.line.color, tr.line.dash))
+    assert lines == {m: {(net_style(m).colour, "dash" if m.startswith("plain") else "solid")}
+                     for m in ("plain56", "resnet20", "plain20")}
+    # Two runs of the same net on the Runs page: its colour and dash, and a marker of each run's own.
+    both = pd.concat([one.assign(model="run a · " + one["model"]), one.assign(model="run b · " + one["model"])])
+    fig = plots.error_figure(plots.seed_bands(both, "train_error"), "t")
+    plain = [tr for tr in fig.data if tr.meta == "plain56"]
+    assert {tr.line.color for tr in plain} == {net_style("plain56").colour} and {tr.line.dash for tr in plain} == {"dash"}
+    assert len({tr.marker.symbol for tr in plain}) == 2 and all("markers" in tr.mode for tr in plain)
+
+
+def test_test_error_points_are_marked_and_the_collapse_step_is_the_heatmaps():
+    fig = plots.error_figure(plots.seed_bands(plots.metrics_frame(events("plain20", steps=range(1, 9))),
+                                              "train_error"), "t", markers=True)
+    assert fig.data[-1].mode == "lines+markers"
+    alive, dead = [1e-3, 1e-2], [1e-30, 1e-29]
+    records = [{"step": s, "unit_output_grad_norm": norms} for s, norms in
+               ((10, alive), (20, dead), (30, alive), (40, dead), (50, dead), (60, dead))]
+    assert plots.collapse_step(records) == 40  # dark for good from step 40, not the latest probe (60)
+    assert plots.collapse_step(records[:3]) is None
+    record = {"layers": ["s1.u0.layer1", "s1.u0.layer2", "s1.u1.layer1", "s1.u1.layer2"],
+              "layer_response_std": [1.0, 0.5, 0.9, 0.3]}
+    first, last = plots.response_std_by_layer(record)
+    assert first == pytest.approx(0.95) and last == pytest.approx(0.4)
 
 
 def test_seed_count_in_the_legend_is_the_count_behind_the_newest_point():

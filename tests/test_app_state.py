@@ -12,8 +12,11 @@ def test_residual_lab_options_reach_the_models_the_url_and_the_run(monkeypatch, 
     at.radio(key="residual_shortcut.en").set_value("B").run()
     at.selectbox(key="residual_design.en").set_value("full_preact").run()
     no_failures(at)
-    labels = at.multiselect(key="residual_models").proto.options
-    assert any("option B" in o and "full pre-activation" in o for o in labels), labels
+    # The picker's labels are the bare names (a label that followed the options dropped nets: issue 22);
+    # the caption under it names what will train.
+    assert at.multiselect(key="residual_models").proto.options[:2] == ["ResNet-20", "ResNet-32"]
+    will = [c.value for c in at.caption if c.value.startswith("Will train")]
+    assert will and "ResNet-8 (option B, full pre-activation)" in will[0] and "plain-8" in will[0], will
     models = at.query_params["models"]
     models = models[0] if isinstance(models, list) else models
     assert models == "resnet8:shortcut=B,design=full_preact;plain8", models
@@ -108,7 +111,7 @@ def test_chinese_mode_names_nets_and_the_device_in_chinese(monkeypatch, tmp_path
     app_env(monkeypatch, tmp_path)
     at = open_page("gradients", "zh", models="plain8;plain8:batchnorm=false;resnet8", preset="tiny")
     no_failures(at)
-    assert "plain-8 (无 BN)" in at.multiselect(key="gradients_models").proto.options
+    assert "plain-8 (无 BN)" in at.multiselect(key="gradients_models.zh").proto.options
     sidebar = " ".join(c.value for c in at.sidebar.caption)
     assert "个线程" in sidebar and "threads" not in sidebar, sidebar
 

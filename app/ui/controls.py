@@ -9,7 +9,7 @@ from resnet_edu.runs import eta
 from resnet_edu.runs.background import BackgroundDownload
 
 from . import context, live
-from .i18n import formatter, lkey, t
+from .i18n import formatter, lkey, rough_duration, t
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,7 +50,8 @@ def _download_body(job: BackgroundDownload) -> None:
     if job.running:
         st.progress(job.fraction(), text=t("data.downloading", mb=f"{job.done_bytes / 2**20:.0f}"))
     elif job.finished and job.error:
-        st.error(t("data.download_failed", error=job.error), icon=":material/warning:")
+        # The message's own full stop would meet the sentence's: "... offline.."
+        st.error(t("data.download_failed", error=str(job.error).rstrip(" .。")), icon=":material/warning:")
     elif job.finished:
         st.success(t("data.download_done"))
         if st.button(t("data.use_cifar"), key="download_use"):
@@ -109,19 +110,34 @@ def _probed_throughput(threads: int) -> float:
     return eta.probe_throughput(0.3) * eta.CONV_TO_TRAINING
 
 
+ETA_SOURCES = ("rough", "measured", "probed", "current")  # worst to best
+ETA_KEEP_S = 600  # an estimate stands this long for the same run settings, unless a better source comes
+
+
 def show_eta(configs: list) -> None:
-    """'About 3 min on this CPU, 1 thread (at the speed of the run going now)': steps × per-step cost."""
+    """'About 3 min on this CPU, 1 thread (at the speed of the run going now)': steps × per-step cost.
+
+    The same settings keep the same estimate for a while (ETA_KEEP_S) unless a better source
+    appears: a 0.3 s timing on a shared CPU swings from one page run to the next, and an estimate
+    that jumps from 3 to 9 min for the same nets is not one a teacher can read out.
+    """
     device_type, label = context.device_type()[0], device_name()
     # The machine's speed now: the latest run's last steps, else (CPU) a short timing made now;
     # past runs, whatever the load was then, only where neither is there (a GPU's first run).
     now = _current_throughput(str(context.runs_dir()))
     probed = _probed_throughput(torch.get_num_threads()) if not now and device_type == "cpu" else None
     measured = now or probed or _measured_throughput(str(context.runs_dir()), device_type)
+    source = "current" if now else "probed" if probed else "measured" if measured else "rough"
     seconds = sum(eta.estimate_seconds(c, device_type, measured) for c in configs)
-    source = (t("eta.current") if now else t("eta.probed") if probed else t("eta.measured") if measured
-              else t("eta.rough"))
+    kept = st.session_state.setdefault("eta_kept", {})
+    key = repr([c.to_dict() if hasattr(c, "to_dict") else c for c in configs])
+    held = kept.get(key)
+    if held and time.time() - held[2] < ETA_KEEP_S and ETA_SOURCES.index(held[1]) >= ETA_SOURCES.index(source):
+        seconds, source = held[0], held[1]
+    else:
+        kept[key] = (seconds, source, time.time())
     steps = configs[0].steps if configs else 0
     n = sum(len(c.members()) for c in configs)  # models x seeds, all in lockstep
     nets = t("eta.net_one") if n == 1 else t("eta.nets", n=n)
-    st.caption(t("eta.line", eta=eta.format_duration(seconds), device=label, steps=f"{steps:,}",
-                 nets=nets, source=source))
+    st.caption(t("eta.line", eta=rough_duration(seconds), device=label, steps=f"{steps:,}",
+                 nets=nets, source=t(f"eta.{source}")))

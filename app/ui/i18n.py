@@ -91,3 +91,24 @@ def seeds_label(config) -> str:
     if len(seeds) == 1:
         return t("live.seed", seed=seeds[0])
     return t("live.seeds", first=seeds[0], last=seeds[-1], n=len(seeds))
+
+
+def duration(seconds: float | None) -> str:
+    """A time a teacher reads out, in the current language: '48 s', '3 min 05 s' / '48 秒', '3 分 05 秒'."""
+    import math
+
+    if seconds is None or not math.isfinite(seconds):
+        return "?"
+    seconds = max(0, round(seconds))
+    if seconds < 120:
+        return t("unit.s", s=seconds)
+    return t("unit.min_s", m=seconds // 60, s=f"{seconds % 60:02d}")
+
+
+def rough_duration(seconds: float) -> str:
+    """An estimate, rounded as runs.eta.format_duration rounds it: '45 s', '12 min', '3.5 h' / '12 分钟'."""
+    if seconds < 90:
+        return t("unit.s", s=max(1, round(seconds)))
+    if seconds < 90 * 60:
+        return t("unit.min", m=round(seconds / 60))
+    return t("unit.h", h=f"{seconds / 3600:.1f}")

@@ -15,7 +15,7 @@ from resnet_edu.runs.store import ACTIVE
 
 from . import context, moment
 from .charts import chart
-from .i18n import model_label, seeds_label, t
+from .i18n import model_label, rough_duration, seeds_label, t
 
 POLL_SECONDS = 1.5
 
@@ -64,10 +64,11 @@ def _group_body(ids: tuple[str, ...], view: str, predicted: str | None) -> None:
     labels = {m: model_label(m) for m in models}
     config = configs[ids[0]]
     if df.empty:
-        st.info(t("live.waiting"))
+        waiting(ids, statuses)
     else:
         start = min(filter(None, map(gap.run_start, events.values())), default=None)
         moment.gap_message(df, models, labels, start, active)
+        moment.reveal(df, models, labels, predicted, active)
         error_charts(df, models, labels, config)
         if view == "gradients":
             gradient_charts(events[ids[0]], labels)
@@ -76,13 +77,28 @@ def _group_body(ids: tuple[str, ...], view: str, predicted: str | None) -> None:
             moment.final_lines(df, models, labels, max(s.get("step", 0) for s in statuses.values()),
                                max(filter(None, seconds), default=None))
 
-    if not active and predicted and not df.empty:
-        reveal(df, predicted, labels)
     key = "live_was_active_" + "_".join(ids)
     if st.session_state.get(key) and not active:
         st.session_state[key] = False
         st.rerun(scope="app")  # the last run ended: redraw the page once, without a timer
     st.session_state[key] = active
+
+
+def waiting(ids, statuses: dict) -> None:
+    """No point yet: either the run waits in the queue behind another (how long that one has left),
+    or it is preparing its data and nets."""
+    runner, store = context.runner(), context.store()
+    queued = [rid for rid in ids if runner.queue_position(rid) is not None]
+    if not queued:
+        st.info(t("live.waiting"))
+        return
+    ahead = [r for r in store.list() if r.status == "running" and r.run_id not in ids]
+    left = [eta.remaining_seconds(store.metrics(r.run_id), r.config.steps) for r in ahead]
+    if any(left):
+        st.info(t("live.queued_behind", n=len(ahead), left=rough_duration(max(filter(None, left)))),
+                icon=":material/schedule:")
+    else:
+        st.info(t("live.queued_wait", n=runner.queue_position(queued[0]) + 1), icon=":material/schedule:")
 
 
 def status_row(rid: str, status: dict, config) -> None:
@@ -94,7 +110,7 @@ def status_row(rid: str, status: dict, config) -> None:
         position = runner.queue_position(rid)
         where = t("live.queued_at", n=position + 1) if position is not None else t(f"status.{state}")
         left = eta.remaining_seconds(context.store().metrics(rid), steps) if state == "running" else None
-        speed = f" · {t('live.left', left=eta.format_duration(left), threads=threads_label())}" if left else ""
+        speed = f" · {t('live.left', left=rough_duration(left), threads=threads_label())}" if left else ""
         st.progress(min(1.0, step / max(steps, 1)),
                     text=f"**{', '.join(map(model_label, config.models))}** · {seed} · {where} · "
                          f"{t('live.step', step=f'{step:,}', steps=f'{steps:,}')}{speed}")
@@ -137,9 +153,10 @@ def error_charts(df: pd.DataFrame, models: list[str], labels: dict, config=None,
                                  chance=t("chart.chance"), x_max=x_max)
         chart(fig, "train_error", key=f"{key}train_error_chart")
     with right:
+        # A marker on every evaluation: a test error measured a few times is points, not a smooth curve.
         fig = plots.error_figure(plots.seed_bands(df, "test_error"), t("chart.test_error"),
                                  t("chart.step"), t("chart.error_pct"), models, labels, chance=t("chart.chance"),
-                                 seeds_text=t("chart.mean_of_seeds"),
+                                 seeds_text=t("chart.mean_of_seeds"), markers=True,
                                  x_max=x_max, empty_note=t("chart.first_test", step=f"{first_test:,}")
                                  if first_test else None)
         chart(fig, "test_error", key=f"{key}test_error_chart")
@@ -160,8 +177,9 @@ def gradient_charts(events: list[dict], labels: dict) -> None:
                                          zrange=zrange)
             chart(fig, "grad_heatmap", key=f"heat_{model}")
     for model, records in series.items():
-        if plots.collapsed(records):
-            st.warning(t("grad.collapsed", model=labels.get(model, model), step=f"{records[-1]['step']:,}"),
+        since = plots.collapse_step(records)  # read off the heatmap's own data: where its first unit went dark
+        if since is not None:
+            st.warning(t("grad.collapsed", model=labels.get(model, model), step=f"{since:,}"),
                        icon=":material/heart_broken:")
     latest = {m: r[-1] for m, r in series.items()}
     left, right = st.columns(2)
@@ -169,6 +187,7 @@ def gradient_charts(events: list[dict], labels: dict) -> None:
         fig = plots.depth_profile_figure(latest, "layer_response_std", t("chart.response_std"),
                                          t("chart.layer"), "std", labels=labels)
         chart(fig, "response_std", key="response_std_chart")
+        response_caption(latest, labels)
     with right:
         fig = plots.depth_profile_figure(latest, "unit_output_grad_norm", t("chart.grad_norm"),
                                          t("chart.unit"), "‖∂E/∂x‖", log_y=True, labels=labels)
@@ -184,21 +203,19 @@ def gradient_charts(events: list[dict], labels: dict) -> None:
         chart(fig, "update_to_data", key="update_to_data_chart")
 
 
-def reveal(df: pd.DataFrame, predicted: str, labels: dict) -> None:
-    """The prediction against the result; a winner only when its lead is beyond the noise."""
-    best, finals, margin = plots.final_winner(df, "train_error")
-    if not finals:
-        return
-    summary = ", ".join(f"{labels.get(m, m)} {v:.1f}%" for m, v in finals.items())
-    if best is None:
-        guess = t("predict.unsure") if predicted == "?" else labels.get(predicted, predicted)
-        st.info(t("predict.too_close", guess=guess, summary=summary, margin=f"{margin:.1f}"),
-                icon=":material/balance:")
-    elif predicted == best:
-        st.success(t("predict.right", model=labels.get(best, best), summary=summary), icon=":material/check_circle:")
-    else:
-        guess = t("predict.unsure") if predicted == "?" else labels.get(predicted, predicted)
-        st.info(t("predict.reveal", guess=guess, model=labels.get(best, best), summary=summary), icon=":material/visibility:")
+def response_caption(latest: dict[str, dict], labels: dict) -> None:
+    """What the std chart shows, in numbers: each net's mean response std of its units' first and
+    second 3×3 layers (in a ResNet the second is F(x) before the addition: v1 Fig. 7's "generally
+    smaller" responses are there, the zigzag of the chart)."""
+    parts = []
+    for model, record in latest.items():
+        pairs = plots.response_std_by_layer(record)
+        if pairs:
+            first, second = pairs
+            parts.append(t("grad.std_pair", model=labels.get(model, model), first=f"{first:.2f}", second=f"{second:.2f}"))
+    if parts:
+        step = next(iter(latest.values())).get("step")
+        st.caption(t("grad.std_caption", step=f"{step:,}" if step is not None else "?", nets="; ".join(parts)))
 
 
 def watch_active(view: str) -> bool:

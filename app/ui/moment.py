@@ -1,28 +1,24 @@
-"""The classroom moment: "the deeper plain net is now training worse", and a run's final numbers.
+"""The classroom moment: "the deeper plain net is now training worse", the verdict on a prediction,
+and a run's final numbers.
 
 The page only shows what `resnet_edu.viz.gap` decides from the metric rows; here are the words.
+Every number in them is read off the rows the charts draw: one "final training error" (the end
+of the smoothed curve, gap.final_values), and no verdict before the gap rule has spoken.
 """
-
-import math
 
 import pandas as pd
 import streamlit as st
 
-from resnet_edu.viz import gap, plots
+from resnet_edu.viz import gap
 
-from .i18n import t
-
-
-def duration(seconds: float | None) -> str:
-    """'48 s', '3 min 05 s': what a teacher reads out."""
-    if seconds is None or not math.isfinite(seconds):
-        return "?"
-    seconds = max(0, round(seconds))
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60:02d} s"
+from .i18n import duration, t
 
 
 def gap_message(df: pd.DataFrame, models: list[str], labels: dict, start: float | None, active: bool) -> None:
-    """The "now visible" line (success), or what it still waits for (info); nothing without two plain depths."""
+    """The "now visible" line (success), or what it still waits for (info); nothing without two plain depths.
+
+    Present tense while the run trains, past tense once it has ended.
+    """
     pair = gap.plain_pair(models)
     if pair is None or df.empty:
         return
@@ -30,10 +26,12 @@ def gap_message(df: pd.DataFrame, models: list[str], labels: dict, start: float 
     g = gap.degradation_gap(df, shallow, deep, start=start)
     names = dict(shallow=labels.get(shallow, shallow), deep=labels.get(deep, deep))
     if g.visible:
+        tense = "" if active else "_done"
         key = "moment.visible" if g.elapsed_s is not None else "moment.visible_untimed"  # runs from before stamps
-        st.success(t(key, step=f"{g.step:,}", elapsed=duration(g.elapsed_s), **names), icon=":material/visibility:")
+        st.success(t(key + tense, step=f"{g.step:,}", elapsed=duration(g.elapsed_s), **names),
+                   icon=":material/visibility:")
         if not g.holds_now:
-            st.caption(t("moment.wandered", gap=f"{g.gap:+.1f}", noise=f"{g.noise:.1f}", **names))
+            st.caption(t("moment.wandered" + tense, gap=f"{g.gap:+.1f}", noise=f"{g.noise:.1f}", **names))
         return
     if g.latest_step is None:
         return
@@ -49,9 +47,46 @@ def gap_message(df: pd.DataFrame, models: list[str], labels: dict, start: float 
                   hold=g.hold, step=f"{g.latest_step:,}", **names), icon=":material/hourglass_top:")
 
 
+def reveal(df: pd.DataFrame, models: list[str], labels: dict, predicted: str | None,
+           active: bool) -> gap.Verdict | None:
+    """The prediction against the run, judged by the gap rule (gap.verdict); the verdict, for other views.
+
+    Before the rule has spoken: no verdict (while training, a line saying when it will come; after
+    the end, what the run could not tell). After: what the run showed, then right or not.
+    """
+    if df.empty or len(models) < 2:
+        return None
+    v = gap.verdict(df, models)
+    if len(v.finals) < 2 or not predicted:
+        return v
+    name = lambda m: labels.get(m, m)  # noqa: E731
+    guess = t("predict.unsure") if predicted == "?" else name(predicted)
+    summary = ", ".join(f"{name(m)} {v.finals[m]:.1f} %" for m in models if m in v.finals)
+    numbers = t("predict.numbers_now" if active else "predict.numbers_final", summary=summary, window=gap.WINDOW)
+    g = v.gap
+    if not v.spoken:
+        if active:
+            st.caption(t("predict.pending", guess=guess, hold=gap.HOLD))
+        else:
+            st.info(t("predict.no_verdict", guess=guess, best=name(v.best), second=name(v.runner_up),
+                      gap=f"{g.gap:.1f}", noise=f"{g.noise:.1f}") + " " + numbers, icon=":material/balance:")
+        return v
+    showed = t("predict.showed", best=name(v.best), second=name(v.runner_up), step=f"{g.step:,}")
+    if not g.holds_now:
+        showed += " " + t("predict.wandered", gap=f"{g.gap:.1f}", noise=f"{g.noise:.1f}")
+    if predicted == v.best:
+        st.success(t("predict.right", guess=guess) + " " + showed + " " + numbers, icon=":material/check_circle:")
+    elif predicted == "?":
+        st.info(t("predict.unsure_was", guess=guess) + " " + showed + " " + numbers, icon=":material/visibility:")
+    else:
+        st.info(t("predict.wrong", guess=guess, best=name(v.best)) + " " + showed + " " + numbers,
+                icon=":material/visibility:")
+    return v
+
+
 def final_lines(df: pd.DataFrame, models: list[str], labels: dict, steps: int, seconds: float | None) -> None:
     """One line per model a teacher can read out: training and test error, steps, time."""
-    train = plots.final_values(df, "train_error")
+    train = gap.final_values(df, "train_error")
     test = _last_values(df, "test_error")
     lines = []
     for m in models:
@@ -61,7 +96,7 @@ def final_lines(df: pd.DataFrame, models: list[str], labels: dict, steps: int, s
         lines.append(t("moment.final_line", model=labels.get(m, m), train=f"{train[m]:.1f} %", test=test_text,
                        steps=f"{steps:,}", time=duration(seconds)))
     if lines:
-        st.markdown(t("moment.final_title") + "\n\n" + "\n".join(f"- {line}" for line in lines))
+        st.markdown(t("moment.final_title", window=gap.WINDOW) + "\n\n" + "\n".join(f"- {line}" for line in lines))
 
 
 def _last_values(df: pd.DataFrame, metric: str) -> dict[str, float]:

@@ -5,11 +5,13 @@ function of resnet_edu.analysis. Results are kept in the session, keyed by run a
 so a later click shows them again at once; a computation shows a progress bar.
 """
 
+import pandas as pd
 import streamlit as st
 
 from resnet_edu.analysis import figures, lesion, loading, signal, span
 from resnet_edu.analysis.attribution import compare_attributions
 from resnet_edu.analysis.landscape import random_line, surface
+from resnet_edu.runs.store import ACTIVE
 
 from ui import context
 from ui.charts import chart
@@ -21,6 +23,9 @@ DEPTHS = [20, 56]
 def render() -> None:
     st.title(t("analyses.title"))
     st.markdown(t("analyses.intro"))
+    training = _training_runs()
+    if training:  # a run this page needs is training: follow it, and redraw the page when it ends
+        st.fragment(_follow, run_every=2.0)(tuple(training))
     tabs = st.tabs([t("analyses.tab_lesion"), t("analyses.tab_signal"), t("analyses.tab_attr"),
                     t("analyses.tab_landscape"), t("analyses.tab_span")])
     with tabs[0]:
@@ -33,6 +38,26 @@ def render() -> None:
         _landscape_tab()
     with tabs[4]:
         _span_tab()
+
+
+def _training_runs() -> list[str]:
+    """Active runs that train what a tab here needs (a plain/residual pair, or the span nets)."""
+    wanted = [{f"plain{d}", f"resnet{d}"} for d in DEPTHS] + [set(span.span_entries())]
+    return [r.run_id for r in context.store().list()
+            if r.status in ACTIVE and any(w <= set(r.config.models) for w in wanted)]
+
+
+def _follow(ids: tuple[str, ...]) -> None:
+    """A top-level fragment: each run's progress; when none is active any more, the whole page again."""
+    store = context.store()
+    statuses = {rid: store.status(rid) for rid in ids}
+    for rid, status in statuses.items():
+        steps = store.config(rid).steps
+        st.progress(min(1.0, status.get("step", 0) / max(steps, 1)),
+                    text=t("analyses.training_now", run=rid, status=t(f"status.{status.get('status', 'unknown')}"),
+                           step=f"{status.get('step', 0):,}", steps=f"{steps:,}"))
+    if not any(s.get("status") in ACTIVE for s in statuses.values()):
+        st.rerun(scope="app")
 
 
 # -- shared pieces ----------------------------------------------------------------------------
@@ -107,6 +132,11 @@ def _labelled(by_entry: dict) -> dict:
     return {model_label(entry): value for entry, value in by_entry.items()}
 
 
+def _nets(entries) -> dict[str, str]:
+    """{'plain-56': 'plain56'}: how `chart` finds each labelled trace's net (its colour and dash)."""
+    return {model_label(entry): entry for entry in entries}
+
+
 # -- 1. lesion study --------------------------------------------------------------------------
 def _lesion_tab() -> None:
     st.markdown(t("analyses.lesion_intro"))
@@ -128,7 +158,7 @@ def _lesion_tab() -> None:
         studies = _cached(key, compute)
         chart(figures.lesion_figure(_labelled(studies), title=t("analyses.lesion_chart"), x_label=t("analyses.lesion_x"),
                                     y_label=t("chart.error_pct"), baseline_label=t("analyses.lesion_baseline")),
-              "lesion", key="lesion_chart")
+              "lesion", key="lesion_chart", nets=_nets(studies))
         skipped = [u.name for s in studies.values() for u in s.units if u.error is None]
         if skipped:
             st.caption(t("analyses.lesion_skipped", units=", ".join(sorted(set(skipped)))))
@@ -151,9 +181,12 @@ def _signal_tab() -> None:
     variants = c2.multiselect(t("analyses.variants"), SIGNAL_VARIANTS, default=["identity", "scaling"],
                               format_func=formatter(lambda v: t(f"variant.{v}"), SIGNAL_VARIANTS),
                               key="signal_variants")
-    bn_mode = c3.radio(t("analyses.bn_mode"), ["eval", "train"], horizontal=True, key="signal_bn",
-                       format_func=formatter(lambda m: t(f"analyses.bn_{m}"), ["eval", "train"]))
-    st.caption(t(f"analyses.bn_{bn_mode}_note"))
+    # Batch statistics first: what training sees. With running statistics at init BN is the identity,
+    # and an identity ResNet's signal grows exponentially in depth (~10⁸ at 110 layers): unexplained,
+    # that view reads as "ResNets explode" (issue 22). Its note explains it.
+    bn_mode = c3.radio(t("analyses.bn_mode"), BN_MODES, horizontal=True, key="signal_bn",
+                       format_func=formatter(lambda m: t(f"analyses.bn_{m}"), BN_MODES))
+    st.markdown(t(f"analyses.bn_{bn_mode}_note"))
     if not depths or not variants:
         st.warning(t("analyses.pick_something"))
         return
@@ -169,14 +202,37 @@ def _signal_tab() -> None:
     bar, tick = _progress(t("analyses.working", what=t("analyses.tab_signal")))
     profiles = _cached(key, lambda: signal.signal_sweep(entries, bn_mode=bn_mode, on_progress=tick))
     bar.empty()
+    nets = _nets(p.entry for p in profiles)
     chart(figures.signal_figure(profiles, which="backward", title=t("analyses.signal_backward"),
                                 x_label=t("analyses.signal_x"), y_label=t("analyses.signal_backward_y"),
                                 label=model_label),
-          "signal_backward", key="signal_backward")
+          "signal_backward", key="signal_backward", nets=nets)
     chart(figures.signal_figure(profiles, which="forward", title=t("analyses.signal_forward"),
                                 x_label=t("analyses.signal_x"), y_label=t("analyses.signal_forward_y"),
                                 label=model_label),
-          "signal_forward", key="signal_forward")
+          "signal_forward", key="signal_forward", nets=nets)
+    # The charts' end points as numbers: what the notes above ask the reader to compare.
+    st.markdown(t("analyses.signal_table_title"))
+    st.dataframe(pd.DataFrame([{
+        t("analyses.signal_col_net"): model_label(p.entry),
+        t("analyses.signal_col_units"): len(p.backward_norm) - 1,
+        t("analyses.signal_col_grad"): _times(p.backward_norm[0] / p.backward_norm[-1]),
+        t("analyses.signal_col_act"): _times(p.forward_norm[-1] / p.forward_norm[0])} for p in profiles]),
+        hide_index=True, width="stretch")
+
+
+BN_MODES = ["train", "eval"]
+
+
+def _times(ratio: float) -> str:
+    """2.3e7 -> '2.3 × 10⁷', 0.35 -> '0.35': a ratio of norms as a class reads it."""
+    if 0.01 <= ratio < 1000:
+        return f"{ratio:.3g}"
+    mantissa, exponent = f"{ratio:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 # -- 3. attributions -----------------------------------------------------------------------------
@@ -236,7 +292,7 @@ def _landscape_tab() -> None:
         lines, surfaces = _labelled(lines), _labelled(surfaces)
         chart(figures.landscape_line_figure(lines, title=t("analyses.line_chart"), y_label=t("analyses.loss"),
                                             log_y=True),
-              "landscape_line", key="land_line")
+              "landscape_line", key="land_line", nets=_nets((plain, residual)))
         chart(figures.landscape_contour_figure(surfaces, title=t("analyses.contour_chart")),
               "landscape_contour", key="land_contour")
         which = st.radio(t("analyses.surface_of"), list(surfaces), horizontal=True, key="land_which")

@@ -2,15 +2,16 @@
 
 import inspect
 import re
+import textwrap
 
 import pandas as pd
 import streamlit as st
 
-from resnet_edu.training.config import model_spec
 from resnet_edu.viz.diagrams import unit_dot
-from resnet_edu.models import DESIGNS, BasicBlock, ResidualUnit, count_macs, count_params
+from resnet_edu.models import DESIGNS, BasicBlock, ResidualUnit, build_model, count_macs, count_params
 
 from ui import context
+from ui.entries import with_options
 from ui.i18n import formatter, lkey, t
 
 EQUATIONS = {
@@ -51,7 +52,7 @@ def dot_font_css(dot: str) -> str:
 
 @st.cache_data(show_spinner=False)
 def counts(entry: str) -> tuple[int, int]:
-    model = model_spec(entry).build()
+    model = build_model(entry)  # the one model grammar, as a run config names the net
     return count_params(model), count_macs(model)
 
 
@@ -85,21 +86,30 @@ def render() -> None:
         st.latex(PLAIN_EQUATION if plain else EQUATIONS[design])
         if plain:
             st.caption(t("blocks.plain_note"))
-        cls = BasicBlock if design == "original" else ResidualUnit
-        st.markdown(f"**{t('blocks.source', name=cls.__name__)}**")
-        st.code(inspect.getsource(cls.forward), language="python", wrap_lines=True)  # no line cut off
+    # The source across the page's width, unwrapped: its longest line (about 100 characters) fits
+    # there; in a half column it wrapped mid-expression. A narrower window scrolls the box sideways.
+    cls = BasicBlock if design == "original" else ResidualUnit
+    st.markdown(f"**{t('blocks.source', name=cls.__name__)}**")
+    st.code(textwrap.dedent(inspect.getsource(cls.forward)), language="python", wrap_lines=False)
 
     st.subheader(t("blocks.counts_title", depth=depth))
-    opts = [f"shortcut={shortcut}"] * (shortcut not in ("A", "none")) + [f"design={design}"] * (design != "original")
-    residual_entry = f"resnet{depth}" + (":" + ",".join(opts) if opts else "")
-    plain_entry = f"plain{depth}" + (f":design={design}" if design != "original" else "")
-    rows = []
+    plain_entry = with_options(f"plain{depth}", None, design)
+    residual_entry = with_options(f"resnet{depth}", short, design) if not plain else None
+    rows, found = [], {}
     for label, entry in ((t("blocks.plain_net"), plain_entry), (t("blocks.residual_net"), residual_entry)):
+        if entry is None:
+            continue
         try:
-            params, macs = counts(entry)
-            rows.append({t("blocks.net"): label, t("blocks.entry"): entry, t("blocks.params"): f"{params:,}",
-                         t("blocks.macs"): f"{macs / 1e6:,.1f} M"})
+            found[entry] = params, macs = counts(entry)
         except ValueError as err:
             st.error(str(err), icon=":material/warning:")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(t("blocks.counts_note"))
+            continue
+        rows.append({t("blocks.net"): label, t("blocks.entry"): entry, t("blocks.params"): f"{params:,}",
+                     t("blocks.macs"): f"{macs / 1e6:,.1f} M"})
+    # A static table: every entry whole (a data grid cut the model entry short).
+    st.table(pd.DataFrame(rows).set_index(t("blocks.net")))
+    if plain_entry in found and residual_entry in found:  # what the two rows above say about each other
+        extra = found[residual_entry][0] - found[plain_entry][0]
+        key = "blocks.counts_same" if extra == 0 else "blocks.counts_more"
+        st.caption(t(key, option=shortcut, extra=f"{extra:,}", share=f"{100 * extra / found[plain_entry][0]:.1f}"))
+    st.caption(t("blocks.counts_flops"))

@@ -7,10 +7,10 @@ the chart labels and the URL (?models=, ?shortcut=, ?design=, ?depth=).
 
 import streamlit as st
 
-from resnet_edu.training.config import model_spec
-from resnet_edu.models import DESIGNS, SHORTCUT_OPTIONS
+from resnet_edu.models import DESIGNS, SHORTCUT_OPTIONS, split_entry
 
 from ui import context, lab
+from ui.entries import buildable, problem, with_options
 from ui.i18n import formatter, lkey, model_label, t
 
 BASE = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "plain20", "plain56"]
@@ -19,10 +19,7 @@ DEFAULTS = ["resnet20", "resnet56", "plain56"]
 
 def entry(name: str, shortcut: str, design: str) -> str:
     """'resnet56' + options -> 'resnet56:shortcut=B,design=full_preact' (plain nets unchanged)."""
-    if name.startswith("plain"):
-        return name
-    opts = [f"shortcut={shortcut}"] * (shortcut != "A") + [f"design={design}"] * (design != "original")
-    return name + (":" + ",".join(opts) if opts else "")
+    return name if name.startswith("plain") else with_options(name, shortcut, design)
 
 
 def _from_url(option: str, allowed, default: str) -> str:
@@ -30,17 +27,11 @@ def _from_url(option: str, allowed, default: str) -> str:
     value = context.url_get(option)
     if not value:
         for item in context.url_list("models", []):
-            opts = dict(o.partition("=")[::2] for o in item.partition(":")[2].split(",") if o)
-            value = value or opts.get(option, "")
+            try:
+                value = value or str(split_entry(item)[1].get(option, ""))
+            except ValueError:  # a malformed entry in a hand-edited link: the default
+                continue
     return value if value in allowed else default
-
-
-def _buildable(name: str) -> bool:
-    try:
-        model_spec(name)
-        return name.startswith(("resnet", "plain"))
-    except ValueError:
-        return False
 
 
 def render() -> None:
@@ -59,19 +50,23 @@ def render() -> None:
                             step=6, placeholder=t("residual.depth_placeholder"), help=t("residual.custom_depth_help"), key="residual_depth")
     names = list(BASE)
     if depth:
-        try:
-            model_spec(f"resnet{int(depth)}")
+        why = problem(f"resnet{int(depth)}")
+        if why is None:
             names.append(f"resnet{int(depth)}")
-        except ValueError as err:
-            st.error(t("residual.bad_depth", error=str(err)), icon=":material/warning:")
-    # The picker holds bare names; the options above are added to each residual one.
+        else:
+            st.error(t("residual.bad_depth", error=why), icon=":material/warning:")
+    # The picker holds bare names, labelled by the name alone; the options above are added to each
+    # residual one below it. Streamlit keeps a multiselect's choice as the labels it shows: labels
+    # that followed the shortcut option ("ResNet-20 (option B)") stopped matching at the next
+    # change and the nets were dropped (issue 22: A → B → C left plain-56 alone).
     wanted = [m.partition(":")[0] for m in context.url_list("models", DEFAULTS)]
-    names += [w for w in dict.fromkeys(wanted) if w not in names and _buildable(w)]  # a link's other depths
+    names += [w for w in dict.fromkeys(wanted) if w not in names and buildable(w)]  # a link's other depths
     picked = st.multiselect(t("lab.models"), names, default=[m for m in dict.fromkeys(wanted) if m in names],
-                            format_func=formatter(lambda n: model_label(entry(n, shortcut, design)), names),
-                            key="residual_models")
+                            format_func=formatter(model_label, names), key="residual_models")
     models = [entry(n, shortcut, design) for n in picked]
-    st.caption(t("residual.option_note"))
+    if models:
+        st.caption(t("residual.will_train", nets=", ".join(map(model_label, models))))
+    st.caption(t(f"residual.option_note_{shortcut}"))
     context.url_set(shortcut=shortcut if shortcut != "A" else "", design=design if design != "original" else "",
                     depth=int(depth) if depth else "")
     lab.lab("residual", models, view="errors", predict=True)

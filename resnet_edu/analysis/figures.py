@@ -18,16 +18,26 @@ from .span import SpanResult
 def lesion_figure(studies: Mapping[str, LesionStudy], *, title: str = "Deleting one unit at test time",
                   x_label: str = "deleted unit", y_label: str = "test error (%)",
                   baseline_label: str = "{name}: nothing deleted") -> go.Figure:
-    """Veit Fig. 3: error with each unit deleted, one line per net; dashed: the intact net."""
+    """Veit Fig. 3: error with each unit deleted, one line per net; dotted: the intact net.
+
+    A unit that cannot be deleted (a plain net's downsampling unit: no path goes around it)
+    breaks that net's line and is shaded grey: no line is drawn across a point never measured.
+    Each net's traces share its name as legend group, so the app can give them its colour.
+    """
     fig = go.Figure()
+    units = sorted({u.index for study in studies.values() for u in study.units})
+    span = [units[0] - 0.5, units[-1] + 0.5] if units else [0, 1]
     for name, study in studies.items():
-        xs = [u.index for u in study.units if u.error is not None]
-        ys = [100 * u.error for u in study.units if u.error is not None]
-        names = [u.name for u in study.units if u.error is not None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, text=names,
-                                 hovertemplate="%{text}: %{y:.1f}%<extra>" + name + "</extra>"))
-        fig.add_hline(y=100 * study.baseline_error, line_dash="dash",
-                      annotation_text=baseline_label.format(name=name), annotation_position="top left")
+        xs = [u.index for u in study.units]
+        ys = [None if u.error is None else 100 * u.error for u in study.units]  # None: the line breaks
+        names = [u.name for u in study.units]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, text=names, legendgroup=name,
+                                 connectgaps=False, hovertemplate="%{text}: %{y:.1f}%<extra>" + name + "</extra>"))
+        fig.add_trace(go.Scatter(x=span, y=[100 * study.baseline_error] * 2, mode="lines", legendgroup=name,
+                                 name=baseline_label.format(name=name), line={"dash": "dot", "width": 2},
+                                 hovertemplate="%{y:.1f}%<extra></extra>"))
+    for index in sorted({u.index for study in studies.values() for u in study.units if u.error is None}):
+        fig.add_vrect(x0=index - 0.5, x1=index + 0.5, fillcolor="#BBBBBB", opacity=0.35, line_width=0, layer="below")
     fig.update_layout(title=title, xaxis_title=x_label, yaxis_title=y_label)
     return fig
 

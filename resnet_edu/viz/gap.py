@@ -17,6 +17,11 @@ with k = 2 and a hold of 3 had raised false alarms in 76 % and 27 % of those run
 
 With several seeds, the seed bands (smoothed mean ± std over seeds) parting for `hold` logs
 counts too. Everything here is a pure function of metric rows (`plots.metrics_frame`).
+
+The same rule judges a prediction ("which net will have the lowest training error?"): the
+runner-up's smoothed training error must stay above the leader's beyond the noise (`verdict`);
+until it does, a page gives no verdict. A net's "final training error" is one number
+everywhere: the end of its smoothed curve, the mean of its last `WINDOW` logs (`final_values`).
 """
 
 import math
@@ -134,6 +139,42 @@ def degradation_gap(df: pd.DataFrame, shallow: str, deep: str, start: float | No
     step, elapsed, by_bands = found
     return Gap(shallow, deep, True, int(step), elapsed, last_gap, last_margin, run, hold, steps[-1], above,
                by_bands)
+
+
+def final_values(df: pd.DataFrame, metric: str, window: int = WINDOW) -> dict[str, float]:
+    """Each model's `metric` averaged over its last `window` logged points and over seeds.
+
+    With the default window this is where the smoothed curve of the training-error chart ends:
+    the one "final training error" every page shows.
+    """
+    out = {}
+    for model, d in df.dropna(subset=[metric]).groupby("model", sort=False):
+        steps = sorted(d["step"].unique())[-window:]
+        out[model] = float(d[d["step"].isin(steps)][metric].mean())
+    return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Which net has the lowest training error, once the gap rule says so (else `spoken` is False)."""
+
+    spoken: bool  # the runner-up stayed above the leader beyond the noise for `hold` logs (gap.holds_now: still)
+    best: str | None  # the net lowest at the latest log
+    runner_up: str | None
+    finals: dict  # {model: final training error, %} (final_values)
+    gap: Gap | None  # the rule between runner-up (as "deep") and leader (as "shallow")
+
+
+def verdict(df: pd.DataFrame, models: list[str] | None = None) -> Verdict:
+    """The gap rule applied to the two lowest nets at the latest log: has the leader's lead been
+    beyond the noise for `HOLD` logs in a row? (A stopped or short run often has not: no verdict.)"""
+    d = df if models is None else df[df["model"].isin(models)]
+    finals = final_values(d, "train_error")
+    if len(finals) < 2:
+        return Verdict(False, None, None, finals, None)
+    best, second = sorted(finals, key=finals.get)[:2]
+    g = degradation_gap(d, best, second)
+    return Verdict(g.visible, best, second, finals, g)
 
 
 def _std(values: list[float]) -> float:

@@ -3,8 +3,8 @@
     df = metrics_frame(store.metrics(run_id), run_id=run_id, seed=config.seed)
     fig = error_figure(seed_bands(df, "train_error"), title="training error (%)")
 
-Conventions everywhere: plain nets dashed, residual nets solid; a colour per depth from
-the Okabe-Ito palette (colour-blind safe); large fonts and thick lines; errors in %.
+Conventions everywhere (viz/theme.py): one template; each net in its own colour (by depth,
+style.net_style) and dash (plain dashed, residual solid), the same on every chart; errors in %.
 """
 
 import math
@@ -14,13 +14,11 @@ import plotly.graph_objects as go
 
 from ..models import table1_row
 from ..training.config import model_spec, split_member
-from .gap import K, MIN_GAP, WINDOW, smoothed
+from .gap import final_values, smoothed  # noqa: F401  (final_values: the one "final training error", re-exported)
+from .theme import AXIS_TITLE_SIZE, NOTE, NOTE_SIZE, net_line, rgba, themed
 
-# Okabe & Ito (2008), colour-blind safe; black is left out (it reads as "axis").
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
-FONT_SIZE = 18  # px; readable from the back of a classroom
-LINE_WIDTH = 4
 CHANCE = 90.0  # % error of a 10-way guess
+RUN_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")  # one per run on a compare chart
 
 
 # -- tables -------------------------------------------------------------------------------
@@ -62,66 +60,19 @@ def seed_bands(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     return out.sort_values(["model", "step"]).reset_index(drop=True)
 
 
-def final_values(df: pd.DataFrame, metric: str, window: int = 3) -> dict[str, float]:
-    """Each model's `metric` averaged over its last `window` logged points (and over seeds)."""
-    out = {}
-    for model, d in df.dropna(subset=[metric]).groupby("model"):
-        steps = sorted(d["step"].unique())[-window:]
-        out[model] = float(d[d["step"].isin(steps)][metric].mean())
-    return out
+# -- layout ---------------------------------------------------------------------------------
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int | None = None) -> go.Figure:
+    """Titles, and the app's template (fonts, sizes, grid: viz/theme.py)."""
+    fig.update_layout(title={"text": title}, hovermode="x unified", **({"height": height} if height else {}))
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return themed(fig)
 
 
-def final_winner(df: pd.DataFrame, metric: str = "train_error", window: int = WINDOW, k: float = K,
-                 min_gap: float = MIN_GAP) -> tuple[str | None, dict[str, float], float]:
-    """(the model lowest at the end, or None when it is within noise; final values; the margin).
-
-    The nets train in lockstep on the same batches, so the runner-up minus the best is paired step
-    by step (and run by run); its mean over the last `window` logs must beat k standard errors of
-    that mean, and at least `min_gap` points (the rule of viz/gap.py, at the end of the run).
-    """
-    finals = final_values(df, metric, window)
-    if len(finals) < 2:
-        return (next(iter(finals), None), finals, 0.0)
-    best, second = sorted(finals, key=finals.get)[:2]
-    d = df.dropna(subset=[metric])
-    wide = d[d["model"].isin([best, second])].pivot_table(index=["run_id", "step"], columns="model",
-                                                          values=metric, aggfunc="mean").dropna()
-    diff = (wide[second] - wide[best]).groupby(level="step").mean().sort_index() if len(wide.columns) == 2 else []
-    recent = [float(v) for v in list(diff)[-window:]]
-    if len(recent) > 1:
-        mean = sum(recent) / len(recent)
-        se = math.sqrt(sum((v - mean) ** 2 for v in recent) / (len(recent) - 1) / len(recent))
-    else:
-        mean, se = (recent[0] if recent else 0.0), math.inf
-    margin = max(k * se, min_gap) if math.isfinite(se) else max(min_gap, abs(mean) + 1e-9)
-    return (best if mean > margin else None), finals, margin
-
-
-# -- styling ------------------------------------------------------------------------------
-def is_plain(model: str) -> bool:
-    return model.split(":")[0].startswith("plain")
-
-
-def model_style(model: str, models: list[str]) -> dict:
-    """Colour by position in `models` (stable within a chart), dash by plain/residual."""
-    colour = OKABE_ITO[models.index(model) % len(OKABE_ITO)] if model in models else OKABE_ITO[0]
-    return {"color": colour, "width": LINE_WIDTH, "dash": "dash" if is_plain(model) else "solid"}
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 460) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "font": {"size": FONT_SIZE + 4}}, height=height,
-        font={"size": FONT_SIZE, "family": "Noto Sans, Noto Sans CJK SC, sans-serif"},
-        legend={"font": {"size": FONT_SIZE}, "orientation": "h", "y": -0.22},
-        margin={"l": 70, "r": 20, "t": 60, "b": 40}, template="plotly_white", hovermode="x unified")
-    fig.update_xaxes(title_text=x_title, showgrid=True)
-    fig.update_yaxes(title_text=y_title, showgrid=True)
-    return fig
+def split_run(model: str) -> tuple[str, str]:
+    """'<run name> · resnet56' (a compare chart of several runs) -> ('<run name>', 'resnet56'); 'resnet56' -> ('', 'resnet56')."""
+    run, _, entry = model.rpartition(" · ")
+    return run, entry
 
 
 def error_range(values) -> list[float]:
@@ -149,7 +100,7 @@ def step_axis_end(latest: float, total: int) -> float:
 
 def _chance_line(fig: go.Figure, text: str) -> None:
     fig.add_hline(y=CHANCE, line={"color": "#777", "width": 2, "dash": "dot"},
-                  annotation={"text": text, "font": {"size": FONT_SIZE - 4, "color": "#555"}},
+                  annotation={"text": text, "font": {"size": NOTE_SIZE, "color": NOTE}},
                   annotation_position="top right")
 
 
@@ -157,39 +108,51 @@ def _chance_line(fig: go.Figure, text: str) -> None:
 def error_figure(bands: pd.DataFrame, title: str, x_title: str = "step", y_title: str = "error (%)",
                  models: list[str] | None = None, labels: dict[str, str] | None = None,
                  smooth: int = 1, chance: str | None = "chance (90 %)", empty_note: str | None = None,
-                 x_max: float | None = None, seeds_text: str = "mean of {n} seeds") -> go.Figure:
+                 x_max: float | None = None, seeds_text: str = "mean of {n} seeds",
+                 markers: bool = False) -> go.Figure:
     """Mean curve per model with a shaded mean ± std band where several seeds were run.
 
     smooth > 1: the curve (and band) is a trailing moving average over that many logged points,
     with the raw points drawn faint behind it. chance: the label of a reference line at 90 %
     (None: no line). empty_note: drawn in the middle when there is no point yet. x_max: the
-    run's last step, so the x axis does not rescale at every new point.
+    run's last step, so the x axis does not rescale at every new point. markers: a marker at
+    every point (a test error measured a few times is points joined by lines, not a smooth curve).
+    A model named '<run> · <entry>' (several runs on one chart) has its net's colour and dash,
+    and a marker symbol of its own run, so identical curves of two runs both stay visible.
     """
     models = models or list(dict.fromkeys(bands["model"]))
     labels = labels or {}
+    runs = list(dict.fromkeys(split_run(m)[0] for m in models))
     fig = go.Figure()
     drawn = smoothed(bands, smooth) if smooth > 1 and not bands.empty else bands
     for model in models:
         raw, d = bands[bands["model"] == model], drawn[drawn["model"] == model]
         if d.empty:
             continue
-        style = model_style(model, models)
+        run, entry = split_run(model)
+        line = net_line(entry)
         name = labels.get(model, model)
         several = d[d["n"] > 1]  # the band only where several seeds have data
         if not several.empty:
             fig.add_trace(go.Scatter(
                 x=list(several["step"]) + list(several["step"])[::-1],
-                y=list(several["hi"]) + list(several["lo"])[::-1],
-                mode="lines", fill="toself", fillcolor=_rgba(style["color"], 0.18), line={"width": 0},
+                y=list(several["hi"]) + list(several["lo"])[::-1], meta=entry, legendgroup=model,
+                mode="lines", fill="toself", fillcolor=rgba(line["color"], 0.18), line={"width": 0},
                 hoverinfo="skip", showlegend=False, name=f"{name} ± std"))
         if smooth > 1:  # the logged windows themselves, faint: the smoothing hides nothing
             fig.add_trace(go.Scatter(x=raw["step"], y=raw["mean"], mode="markers", showlegend=False,
-                                     marker={"color": _rgba(style["color"], 0.35), "size": 7},
+                                     meta=entry, legendgroup=model,
+                                     marker={"color": rgba(line["color"], 0.35), "size": 7},
                                      name=f"{name} (raw)", hovertemplate="%{y:.1f}<extra></extra>"))
         seeds = int(d["n"].iloc[-1])  # seeds behind the newest point: a queued seed is not counted yet
-        fig.add_trace(go.Scatter(x=d["step"], y=d["mean"], mode="lines+markers" if len(d) < 3 else "lines",
-                                 line=style, name=name + (f" ({seeds_text.format(n=seeds)})" if seeds > 1 else ""),
-                                 hovertemplate="%{y:.1f}<extra></extra>"))
+        several_runs = len(runs) > 1
+        dots = markers or len(d) < 3 or several_runs
+        fig.add_trace(go.Scatter(
+            x=d["step"], y=d["mean"], mode="lines+markers" if dots else "lines", line=line, meta=entry,
+            legendgroup=model, name=name + (f" ({seeds_text.format(n=seeds)})" if seeds > 1 else ""),
+            marker={"size": 9, "symbol": RUN_SYMBOLS[runs.index(run) % len(RUN_SYMBOLS)] if several_runs
+                    else "circle", "color": line["color"]},
+            hovertemplate="%{y:.1f}<extra>" + name + "</extra>"))
     fig = _layout(fig, title, x_title, y_title)
     fig.update_yaxes(range=error_range(list(bands["lo"]) + list(bands["mean"])) if not bands.empty else [50, 100])
     if x_max:
@@ -198,7 +161,7 @@ def error_figure(bands: pd.DataFrame, title: str, x_title: str = "step", y_title
         _chance_line(fig, chance)
     if empty_note and bands.empty:
         fig.add_annotation(text=empty_note, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
-                           font={"size": FONT_SIZE, "color": "#444"})
+                           font={"size": AXIS_TITLE_SIZE, "color": NOTE})
         fig.update_xaxes(range=[0, x_max or 1])
     return fig
 
@@ -216,13 +179,17 @@ def replay_figure(df: pd.DataFrame, metric: str, title: str, x_title: str = "ste
     steps = sorted(bands["step"].unique())
     cuts = [steps[min(len(steps) - 1, round(i * (len(steps) - 1) / max(frames - 1, 1)))] for i in range(frames)]
     cuts = list(dict.fromkeys(cuts))
+    runs = list(dict.fromkeys(split_run(m)[0] for m in models))
 
     def traces(upto):
         out = []
         for model in models:
             d = bands[(bands["model"] == model) & (bands["step"] <= upto)]
-            out.append(go.Scatter(x=d["step"], y=d["mean"], mode="lines", line=model_style(model, models),
-                                  name=labels.get(model, model)))
+            run, entry = split_run(model)
+            symbol = RUN_SYMBOLS[runs.index(run) % len(RUN_SYMBOLS)]
+            out.append(go.Scatter(x=d["step"], y=d["mean"], mode="lines+markers" if len(runs) > 1 else "lines",
+                                  line=net_line(entry), meta=entry, name=labels.get(model, model),
+                                  marker={"size": 9, "symbol": symbol, "color": net_line(entry)["color"]}))
         return out
 
     # Drawn whole at first; ▶ replays it from the first step.
@@ -284,6 +251,18 @@ def collapsed(records: list[dict]) -> bool:
     return bool(records) and min(records[-1]["unit_output_grad_norm"][:1] or [1.0]) < COLLAPSED
 
 
+def collapse_step(records: list[dict]) -> int | None:
+    """The probe step from which the first unit's gradient stayed below COLLAPSED up to the latest
+    probe: where the heatmap's bottom row turns to the floor's colour for good (None: not collapsed)."""
+    step = None
+    for r in records:
+        if min(r["unit_output_grad_norm"][:1] or [1.0]) < COLLAPSED:
+            step = r["step"] if step is None else step
+        else:
+            step = None
+    return step
+
+
 def gradient_heatmap(records: list[dict], title: str, x_title: str = "step", y_title: str = "unit (depth)",
                      value_title: str = "log₁₀ ‖∂E/∂x‖", zrange: tuple[float, float] | None = None) -> go.Figure:
     """Depth × step heatmap of log10 of each unit's output-gradient norm; zrange: a colour range shared by nets."""
@@ -306,19 +285,37 @@ def depth_profile_figure(latest: dict[str, dict], key: str, title: str, x_title:
                          y_title: str = "", log_y: bool = False,
                          labels: dict[str, str] | None = None) -> go.Figure:
     """One line per model of a per-layer (or per-unit) probe value along depth, at its latest probe."""
-    models = list(latest)
     labels = labels or {}
     fig = go.Figure()
     for model, record in latest.items():
         values = record.get(key) or []
         fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
-                                 line=model_style(model, models), marker={"size": 6},
+                                 line=net_line(model), meta=model, marker={"size": 6},
                                  name=labels.get(model, model)))
     fig = _layout(fig, title, x_title, y_title)
     if log_y:
         values = [v for r in latest.values() for v in (r.get(key) or []) if v is not None and 0 < v < math.inf]
         fig.update_yaxes(type="log", exponentformat="power", range=log_range(values))
     return fig
+
+
+def response_std_by_layer(record: dict) -> tuple[float, float] | None:
+    """(mean response std of each unit's first 3×3 layer, of each unit's last one) at one probe.
+
+    The last layer's response is F(x) before the addition in a residual unit (before the ReLU in a
+    plain one): where v1 Fig. 7 finds residual responses "generally smaller". Layers are named
+    '<unit>.layer<i>' (training/probes.py); None when a record names none.
+    """
+    names, stds = record.get("layers") or [], record.get("layer_response_std") or []
+    units: dict[str, list[float]] = {}
+    for name, std in zip(names, stds):
+        unit, _, layer = name.rpartition(".layer")
+        if unit and layer.isdigit() and std is not None and math.isfinite(std):
+            units.setdefault(unit, []).append(std)
+    pairs = [(v[0], v[-1]) for v in units.values() if len(v) >= 2]
+    if not pairs:
+        return None
+    return sum(p[0] for p in pairs) / len(pairs), sum(p[1] for p in pairs) / len(pairs)
 
 
 def log_range(values: list[float]) -> list[float] | None:
