@@ -57,3 +57,18 @@ def wait_for(runs: Path, n: int, states=("done",), timeout: float = 150) -> dict
 
 def plotly_specs(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def net_lines(specs: list[dict]) -> dict[str, set[tuple[str, str]]]:
+    """{model entry: {(colour, dash), ...}} over every line drawn for a net in these figures' JSON.
+
+    A trace draws a net when its `meta` names the entry (viz/theme.py); seed bands (no line) and
+    faint raw points (markers only) are left out.
+    """
+    out: dict[str, set] = {}
+    for spec in specs:
+        for trace in spec.get("data", []):
+            line, entry = trace.get("line") or {}, trace.get("meta")
+            if isinstance(entry, str) and "lines" in trace.get("mode", "lines") and line.get("width", 1) != 0:
+                out.setdefault(entry, set()).add((line.get("color"), line.get("dash")))
+    return out

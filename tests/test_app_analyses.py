@@ -2,7 +2,9 @@
 
 import pytest
 
-from app_helpers import app_env, no_failures, open_page, plotly_specs, wait_for
+from app_helpers import app_env, net_lines, no_failures, open_page, plotly_specs, wait_for
+
+from resnet_edu.viz.style import net_style
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -48,6 +50,16 @@ def test_analyses_train_then_lesion_attributions_landscape(monkeypatch, tmp_path
     titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
     assert len(titles) >= charts_before + 5, titles
     assert any("one unit deleted" in s for s in titles)
+    # The lesion chart in the app's colours: plain-20 dashed and ResNet-20 solid in the one colour of depth 20
+    # (they were two shades of blue); each intact-net baseline dotted, in its net's colour; no line across the
+    # units a plain net cannot lose (its downsampling units: no point there, the line breaks).
+    lesion_spec = next(s for s in plotly_specs(at) if "one unit deleted" in s["layout"]["title"]["text"])
+    colour = net_style("plain20").colour
+    assert net_lines([lesion_spec]) == {"plain20": {(colour, "dash")}, "resnet20": {(colour, "solid")}}
+    baselines = [tr for tr in lesion_spec["data"] if tr["line"].get("dash") == "dot"]
+    assert len(baselines) == 2 and {tr["line"]["color"] for tr in baselines} == {colour}
+    plain_line = next(tr for tr in lesion_spec["data"] if tr.get("meta") == "plain20")
+    assert plain_line["y"].count(None) == 2 and len(lesion_spec["layout"]["shapes"]) == 2
     assert any("Attributions" in s for s in titles)
     assert any("Loss surface" in s for s in titles)
     # Log scales: one far-off spike must not flatten the basin (the 1-D line and the 3-D surface).
