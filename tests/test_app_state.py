@@ -9,9 +9,12 @@ def test_residual_lab_options_reach_the_models_the_url_and_the_run(monkeypatch, 
     runs = app_env(monkeypatch, tmp_path, steps=4)
     at = open_page("residual", models="resnet8;plain8", preset="tiny")
     no_failures(at)
+    at.radio(key="residual_predict.en").set_value("resnet8").run()
     at.radio(key="residual_shortcut.en").set_value("B").run()
     at.selectbox(key="residual_design.en").set_value("full_preact").run()
     no_failures(at)
+    # The prediction follows its net through the option changes.
+    assert at.radio(key="residual_predict.en").value == "resnet8:shortcut=B,design=full_preact"
     # The picker's labels are the bare names (a label that followed the options dropped nets: issue 22);
     # the caption under it names what will train.
     assert at.multiselect(key="residual_models").proto.options[:2] == ["ResNet-20", "ResNet-32"]

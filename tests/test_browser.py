@@ -234,7 +234,7 @@ def test_recorded_run_replays_in_both_languages(server):
         page.get_by_text("Show a recorded run").first.click()
         page.get_by_text("Recorded run, not live.").first.wait_for(timeout=60_000)
         page.get_by_text("real CIFAR-10 images").first.wait_for()
-        page.get_by_text("The deeper plain net is now training worse").first.wait_for()
+        page.get_by_text("The deeper plain net trained worse").first.wait_for()  # a recording has ended: past tense
         wait_until(lambda: points(page) >= 45, what="the recorded curves, drawn at once")
         screenshot(page, ARTIFACTS / "06_recorded_en.png")
 

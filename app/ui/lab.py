@@ -65,6 +65,9 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
     if predict and len(models) >= 2:
         options = models + ["?"]
         guess = context.url_get("guess")  # the URL keeps it across a reload and a language switch
+        same_net = [m for m in models if m.partition(":")[0] == guess.partition(":")[0]]
+        if guess not in options and len(same_net) == 1:
+            guess = same_net[0]  # the residual lab's options changed the entry ('resnet20' -> 'resnet20:shortcut=B')
         predicted = st.radio(t("predict.question"), options, index=options.index(guess) if guess in options else None,
                              horizontal=True, key=lkey(f"{key}_predict"),
                              format_func=formatter(lambda m: t("predict.unsure") if m == "?" else model_label(m), options))
