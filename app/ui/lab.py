@@ -9,7 +9,7 @@ URL too (?guess=), so a reload mid-run still ends with the reveal.
 
 import streamlit as st
 
-from . import context, controls, live
+from . import context, controls, live, vote
 from .i18n import formatter, lkey, model_label, t
 
 
@@ -46,7 +46,8 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         controls.show_eta(configs)
 
     predicted = None
-    if predict and len(models) >= 2:
+    voting = predict and vote.student_panel(key, models)  # a student's screen: its prediction is a class vote
+    if predict and len(models) >= 2 and not voting:
         options = models + ["?"]
         guess = context.url_get("guess")  # the URL keeps it across a reload and a language switch
         predicted = st.radio(t("predict.question"), options, index=options.index(guess) if guess in options else None,
@@ -72,6 +73,7 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
     if group:
         context.url_set(runs=group)
         st.divider()
+        vote.teacher_tally(key, group)  # the class's predictions: how many, and the split once the gap shows
         live.show_group(group, view, st.session_state.get(f"{key}_predicted"))
     elif not live.watch_active(key):
         st.caption(t("lab.nothing_yet"))
