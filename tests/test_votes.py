@@ -62,7 +62,8 @@ def test_tally_counts_only_the_runs_choices():
 
 def test_tokens_are_random_and_well_formed():
     tokens = {votes.new_token() for _ in range(100)}
-    assert len(tokens) == 100 and all(votes._TOKEN.fullmatch(t) for t in tokens)
+    assert len(tokens) == 100 and all(votes.is_token(t) for t in tokens)
+    assert not any(votes.is_token(t) for t in ("A" * 32, "a" * 33, "../../etc/passwd", "", None, 7, "g" * 32))
 
 
 @pytest.mark.parametrize("token, choice, at", [

@@ -97,6 +97,14 @@ def test_three_students_vote_the_teacher_counts_and_the_gap_reveals(monkeypatch,
         students[2] = students[2].radio(key=radio).set_value("plain8").run()  # changes their mind: replaced
         assert words["sent"] in texts(students[2])
         assert sorted(v["choice"] for v in on_disk(runs, run_id).values()) == ["plain8"] * 3  # 3 tokens, no names
+        # A reload is a new session with the same URL: the screen keeps its one vote (?voter=), not a second.
+        voter = students[0].query_params["voter"]
+        voter = voter[0] if isinstance(voter, list) else voter
+        reloaded = open_page("degradation", lang, voter=voter, **page)
+        assert reloaded.radio(key=radio).value == "plain8" and words["sent"] in texts(reloaded)
+        assert len(on_disk(runs, run_id)) == 3 and voter in on_disk(runs, run_id)
+        forged = open_page("degradation", lang, voter="../../etc", **page)  # not a token: a fresh one
+        assert forged.radio(key=radio).value is None and votes.is_token(forged.session_state["vote.token"])
 
         who["ip"] = TEACHER
         teacher = open_page("degradation", lang, runs=run_id, **page)
@@ -173,6 +181,11 @@ def test_a_prediction_made_before_the_teacher_starts_counts(monkeypatch, tmp_pat
     early.run()  # the run has ended: the next question waits for the teacher's next run
     assert "Last run: you predicted plain-8. The class: 1 of 2 predicted plain-8; 1 of 2 could not tell." in texts(early)
     assert early.radio(key="vote_next.en").value is None
+    # The run keeps its class's votes: opened later (a recorded run), the teacher's lab shows the split.
+    who["ip"] = TEACHER
+    later = open_page("degradation", runs=run_id, **page)
+    no_failures(later)
+    assert "1 of 2 predicted plain-8; 1 of 2 could not tell" in texts(later)
 
 
 def test_the_teacher_is_told_how_students_reach_the_server(monkeypatch, tmp_path, who):

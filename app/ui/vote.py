@@ -58,11 +58,20 @@ def ballot(run_id: str) -> Ballot | None:
     store = context.store()
     if not store.readable(run_id):
         return None
-    models = list(store.config(run_id).models)
+    status = store.status(run_id)
+    # Shared by every session until the run logs again: 25 screens polling compute the gap once per log
+    # (about 30 ms for 1,000 metric rows at load average 8), not 25 times.
+    updated = status.get("updated")
+    ended_at = float(updated) if _finite_number(updated) else -math.inf
+    return _ballot(str(context.runs_dir()), run_id, len(store.metrics(run_id)), status.get("status") in ACTIVE, ended_at)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _ballot(runs_dir: str, run_id: str, n_events: int, active: bool, ended_at: float) -> Ballot | None:
+    """ballot(), computed once per (run, number of metric lines, status)."""
+    models = list(context.store().config(run_id).models)
     if len(models) < 2 or any(len(m) > votes.MAX_CHOICE for m in models):
         return None
-    status = store.status(run_id)
-    active = status.get("status") in ACTIVE
     closed_at = None
     pair = gap.plain_pair(models)
     if pair is not None:  # the same rule, on the same rows, as the page's "now visible" (live.py)
@@ -73,10 +82,12 @@ def ballot(run_id: str) -> Ballot | None:
             if g.visible:  # closed at the log where it became visible; untimed (old) runs: closed outright
                 closed_at = start + g.elapsed_s if start is not None and g.elapsed_s is not None else -math.inf
     if closed_at is None and not active:
-        updated = status.get("updated")
-        ok = isinstance(updated, (int, float)) and not isinstance(updated, bool) and math.isfinite(updated)
-        closed_at = float(updated) if ok else -math.inf
+        closed_at = ended_at  # the run's last status: its end
     return Ballot(run_id, tuple(models) + (UNSURE,), active, closed_at)
+
+
+def _finite_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def label(choice: str) -> str:
@@ -171,10 +182,24 @@ def student_panel(key: str, models: list[str]) -> bool:
     """
     if key not in PAGES or not context.viewer():
         return False
-    st.session_state.setdefault("vote.token", votes.new_token())  # this browser session's one vote
+    _token()
     # Polls while the page is open: the teacher's next run must reach every student's screen.
     st.fragment(_student_body, run_every=context.poll_seconds())(tuple(models), teachers_run())
     return True
+
+
+def _token() -> str:
+    """This screen's voting token: in the session, and in the URL (?voter=), so a reload (a new
+    Streamlit session) keeps its one vote instead of adding a second. 128 random bits: another
+    screen cannot guess it; a student who shares their link shares their vote (one, not two)."""
+    token = st.session_state.get("vote.token")
+    if token is None:
+        given = st.query_params.get("voter", "")
+        token = given if votes.is_token(given) else votes.new_token()
+        st.session_state["vote.token"] = token
+    if st.query_params.get("voter") != token:
+        st.query_params["voter"] = token
+    return token
 
 
 def teachers_run() -> str | None:

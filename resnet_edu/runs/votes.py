@@ -4,7 +4,8 @@
     data/runs/<run_id>/.votes.lock   held (flock) by the one writer changing votes.json, for milliseconds
 
 One vote per browser session: `token` is a random string the session keeps (the app keeps it in
-st.session_state), and a second vote with the same token replaces the first. There are no names:
+st.session_state and the page's URL, so a reload keeps it too), and a second vote with the same
+token replaces the first. There are no names:
 a token says nothing about who voted. `at` is the server's clock when the student chose (Unix s).
 
 Bounded: at most MAX_VOTES votes and MAX_BYTES on disk (500 votes of the longest choice take 58 KiB).
@@ -71,6 +72,11 @@ class Vote:
 def new_token() -> str:
     """A browser session's voting token: 128 random bits, as 32 hex digits."""
     return secrets.token_hex(16)
+
+
+def is_token(token) -> bool:
+    """Is `token` one `new_token` could have made (e.g. one that came back in a URL)?"""
+    return isinstance(token, str) and _TOKEN.fullmatch(token) is not None
 
 
 def read(run_dir: str | os.PathLike) -> dict[str, Vote]:
@@ -166,7 +172,7 @@ def _parse(data: bytes) -> dict[str, Vote]:
 
 def _vote_problem(token, entry) -> str:
     """Why (token, {"choice", "at"}) is not a vote `cast` would write; "" when it is one."""
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+    if not is_token(token):
         return "a voting token is 32 hex digits"
     if not isinstance(entry, dict) or set(entry) != {"choice", "at"}:
         return "a vote is {choice, at}"
