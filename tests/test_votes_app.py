@@ -144,65 +144,103 @@ def bars(at) -> dict | None:
     return None
 
 
-def test_a_prediction_made_before_the_teacher_starts_counts(monkeypatch, tmp_path, who):
-    """On a GPU the gap can show 16 s after Start: a class predicts first, and the screens send it a poll later."""
+@pytest.fixture
+def shared(monkeypatch):
+    """The server listens on every interface (`--host 0.0.0.0`), and this machine's address is 192.168.1.5."""
+    from ui import vote
+    monkeypatch.setattr(vote, "_address", lambda: "0.0.0.0")
+    monkeypatch.setattr(vote, "_lan_address", lambda: "192.168.1.5")
+
+
+def test_predictions_made_before_start_are_counted_then_become_the_runs_votes(monkeypatch, tmp_path, who, shared):
+    """Predict, then Start: the teacher sees how many have predicted before pressing it, and the run keeps them."""
     runs = app_env(monkeypatch, tmp_path)
     page = dict(models=";".join(MODELS), preset="tiny")
+    who["ip"] = TEACHER
+    teacher = open_page("degradation", **page)
+    no_failures(teacher)
+    assert any("Students open `http://192.168.1.5:8501/degradation`" in c.value for c in teacher.caption)
+
     who["ip"] = STUDENT
     early, also_early = open_page("degradation", **page), open_page("degradation", **page)
-    for at, choice in ((early, "plain8"), (also_early, "?")):
+    for at, choice, shown in ((early, "plain8", "plain-8"), (also_early, "?", "I can't tell")):
         no_failures(at)
         assert "the teacher has not started a run yet" in texts(at)
         at.radio(key="vote_next.en").set_value(choice).run()
-        assert "Your prediction is kept" in texts(at)
+        assert f"Your prediction was sent: {shown}. It counts for the teacher's next run" in texts(at)
     chosen = time.time()
+    who["ip"] = TEACHER
+    teacher.run()
+    assert at_least_one(teacher, "predictions for your next run: **2**")
+    assert "predicted plain-8" not in texts(teacher) and not bars(teacher)
 
     store = RunStore(runs)
-    run_id = start_run(runs)
+    run_id = start_run(runs)  # the teacher presses Start (here: the run written as a trainer would)
     with store.lock(run_id):
-        early.run()  # its next poll finds the teacher's run and sends the prediction, with the time it was made
-        assert "Your prediction was sent: plain-8" in texts(early)
-        assert early.radio(key=f"vote_{run_id}.en").value == "plain8"
-        # The gap shows before the other screen polls again: made before the evidence, it still counts.
-        show_gap(store, run_id)
-        also_early.run()
-        assert "Voting on this run is closed" in texts(also_early)
-        got = votes.read(runs / run_id)
-        assert sorted(v.choice for v in got.values()) == ["?", "plain8"]
-        assert all(v.at <= chosen for v in got.values())
-        # A screen that opens only now cannot vote on this run any more.
-        late = open_page("degradation", **page)
-        assert f"vote_{run_id}.en" not in [r.key for r in late.radio]
-        who["ip"] = TEACHER
         teacher = open_page("degradation", runs=run_id, **page)
+        no_failures(teacher)  # the page that shows the new run adopts the early predictions at once
+        assert at_least_one(teacher, "predictions so far: **2**")
+        got = votes.read(runs / run_id)
+        assert sorted(v.choice for v in got.values()) == ["?", "plain8"] and all(v.at <= chosen for v in got.values())
+        who["ip"] = STUDENT
+        early.run()  # its next poll: the vote is in the run, and the question is now the run's
+        assert "Your prediction was sent: plain-8. You can change it" in texts(early)
+        assert early.radio(key=f"vote_{run_id}.en").value == "plain8"
+        show_gap(store, run_id)
+        who["ip"] = TEACHER
+        teacher.run()
         assert "1 of 2 predicted plain-8; 1 of 2 could not tell" in texts(teacher)
     store.set_status(run_id, "done", step=2 * N_LOGS)
     who["ip"] = STUDENT
     early.run()  # the run has ended: the next question waits for the teacher's next run
     assert "Last run: you predicted plain-8. The class: 1 of 2 predicted plain-8; 1 of 2 could not tell." in texts(early)
     assert early.radio(key="vote_next.en").value is None
-    # The run keeps its class's votes: opened later (a recorded run), the teacher's lab shows the split.
+    # The run keeps its class's votes: opened later (a recorded run, on a server nobody else reaches), the split.
     who["ip"] = TEACHER
+    from ui import vote
+    monkeypatch.setattr(vote, "_address", lambda: "127.0.0.1")
     later = open_page("degradation", runs=run_id, **page)
     no_failures(later)
     assert "1 of 2 predicted plain-8; 1 of 2 could not tell" in texts(later)
 
 
-def test_the_teacher_is_told_how_students_reach_the_server(monkeypatch, tmp_path, who):
+def test_an_early_prediction_counts_if_the_gap_shows_before_the_screen_polls(monkeypatch, tmp_path, who):
+    """No teacher's page adopts it (a run started elsewhere) and the gap comes first: made before, it counts."""
+    runs = app_env(monkeypatch, tmp_path)
+    page = dict(models=";".join(MODELS), preset="tiny")
+    who["ip"] = STUDENT
+    slow = open_page("degradation", **page)
+    slow.radio(key="vote_next.en").set_value("plain32").run()
+    store = RunStore(runs)
+    run_id = start_run(runs)
+    with store.lock(run_id):
+        show_gap(store, run_id)
+        slow.run()
+        assert "You predicted plain-32. Voting on this run is closed." in texts(slow)
+        assert [v.choice for v in votes.read(runs / run_id).values()] == ["plain32"]
+        late = open_page("degradation", **page)  # a screen that opens only now cannot vote on this run
+        assert f"vote_{run_id}.en" not in [r.key for r in late.radio] and "Voting on this run is closed" in texts(late)
+        late.run()
+        assert len(votes.read(runs / run_id)) == 1
+
+
+def test_the_teacher_is_told_where_students_open_the_lab(monkeypatch, tmp_path, who):
     runs = app_env(monkeypatch, tmp_path)
     store = RunStore(runs)
     run_id = start_run(runs)
     from ui import vote
     with store.lock(run_id):
         at = open_page("degradation", runs=run_id, models=";".join(MODELS), preset="tiny")
-        no_failures(at)  # 127.0.0.1 (the checked-in config): students cannot reach it, and the page says how to fix it
-        assert any("cannot reach this server, which listens on 127.0.0.1 only" in c.value
-                   and "python -m resnet_edu app --host 0.0.0.0" in c.value for c in at.caption)
+        no_failures(at)  # 127.0.0.1 (the checked-in config): no student can vote, so the lab says nothing of it
+        assert "Class vote" not in texts(at)
         monkeypatch.setattr(vote, "_address", lambda: "0.0.0.0")
         monkeypatch.setattr(vote, "_lan_address", lambda: "192.168.1.5")
         at = open_page("degradation", runs=run_id, models=";".join(MODELS), preset="tiny")
         assert any("Students open `http://192.168.1.5:8501/degradation`" in c.value for c in at.caption), \
             [c.value for c in at.caption]
+        monkeypatch.setattr(vote, "_lan_address", lambda: None)  # no route: the address in words
+        at = open_page("degradation", runs=run_id, models=";".join(MODELS), preset="tiny", lang="zh")
+        assert any("`http://（本机地址）:8501/degradation`" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
 def test_a_broken_or_hostile_votes_file_is_no_votes_and_students_can_still_vote(monkeypatch, tmp_path, who):

@@ -70,10 +70,10 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
     if group and f"{key}_group" not in st.session_state:
         st.session_state[f"{key}_group"] = group
         st.session_state[f"{key}_predicted"] = context.url_get("guess") or None  # a reload: the guess made before
+    vote.teacher_tally(key, group)  # the class's predictions: how many, and who predicted what once the gap shows
     if group:
         context.url_set(runs=group)
         st.divider()
-        vote.teacher_tally(key, group)  # the class's predictions: how many, and the split once the gap shows
         live.show_group(group, view, st.session_state.get(f"{key}_predicted"))
     elif not live.watch_active(key):
         st.caption(t("lab.nothing_yet"))

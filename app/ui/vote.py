@@ -2,19 +2,24 @@
 
 Students' screens are viewer sessions (context.viewer(): other machines on a server the teacher
 shared with `python -m resnet_edu app --host 0.0.0.0`). Each predicts, with the lab's own choices
-(the run's nets, or "I can't tell"), which net of the teacher's current run will have the lower
-training error. The vote goes into that run's folder (resnet_edu/runs/votes.py): one per browser
-session, no names, so a recorded run keeps its class's votes.
+(the run's nets, or "I can't tell"), which net will have the lower training error. The votes of a
+run live in its folder (resnet_edu/runs/votes.py): one per browser session, no names, so a
+recorded run keeps its class's votes.
 
-The teacher's lab shows *how many* have predicted while the run goes, and *who predicted what*
-only once the gap rule has spoken (viz/gap.py, "now visible") or the run has ended: a split on
-the projector would sway the students still choosing. Voting closes at that same moment. A
-prediction made before it still counts when it reaches the run a poll later, even one made before
-the teacher pressed Start (on a GPU the gap can show 16 s after Start: too soon to vote after it).
+Predict, then Start: before the teacher's run exists, a screen's prediction waits in this server's
+memory (`_Early`), and the teacher's lab counts it; the page that shows the new run writes them all
+into its folder at once (on a GPU the gap can show 16 s after Start: too soon to wait for 25
+screens' polls). A prediction made while the run goes is written straight into its folder.
+
+The teacher's lab shows *how many* have predicted, and *who predicted what* only once the gap rule
+has spoken (viz/gap.py, "now visible") or the run has ended: a split on the projector would sway
+the students still choosing. Voting closes at that same moment; a prediction made before it
+counts even when it reaches the folder a poll later.
 """
 
 import math
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -96,33 +101,45 @@ def label(choice: str) -> str:
 
 # -- the teacher's screen ----------------------------------------------------------------------
 def teacher_tally(key: str, group: list[str]) -> None:
-    """Above the live run: the count of predictions, then the split once the gap rule has spoken.
+    """Below Start: how many have predicted (for the run shown, or for the next one), then, once the
+    gap rule has spoken, who predicted what. Nothing on a server only this machine can reach, unless
+    the run shown holds votes (a recorded run).
 
-    A top-level fragment (called from the page body), polling at the live view's pace while the run goes.
+    A top-level fragment (called from the page body). It polls at the live view's pace while the run
+    goes, and on a shared server also before Start, so the count of early predictions moves too.
     """
-    if key not in PAGES or context.viewer() or not group:
+    if key not in PAGES or context.viewer():
         return
-    first = ballot(group[0])
-    if first is None:
-        return
-    st.fragment(_teacher_body, run_every=context.poll_seconds() if first.active else None)(group[0], first.active)
+    run_id = group[0] if group else None
+    b = ballot(run_id) if run_id else None
+    active = b is not None and b.active
+    polling = active or student_url() is not None
+    st.fragment(_teacher_body, run_every=context.poll_seconds() if polling else None)(run_id, active)
 
 
-def _teacher_body(run_id: str, polling: bool) -> None:
-    b = ballot(run_id)
-    if b is None:
-        return
-    counts = votes.tally(votes.read(context.store().path(run_id)), b.choices)
-    n = sum(counts.values())
-    if n and not b.open:
-        reveal(b, counts)
-    elif n:
-        st.info(t("vote.count", n=n), icon=":material/how_to_vote:")
-    elif b.open:
-        url = student_url()
-        st.caption(t("vote.invite", url=url) if url else t("vote.unreachable", address=_address()))
-    if polling and not b.active:
-        st.rerun(scope="app")  # the run ended: redraw once, without this fragment's timer
+def _teacher_body(run_id: str | None, was_active: bool) -> None:
+    b = ballot(run_id) if run_id else None
+    shared = student_url() is not None
+    if b is not None and b.open and b.active and run_id == teachers_run():
+        _adopt_early(b)  # predictions made before Start become this run's votes at once
+    n = 0
+    if b is not None:
+        counts = votes.tally(votes.read(context.store().path(b.run_id)), b.choices)
+        n = sum(counts.values())
+        if n and not b.open:
+            reveal(b, counts)
+        elif n:
+            st.info(t("vote.count", n=n), icon=":material/how_to_vote:")
+    if shared and (b is None or not b.active):  # between runs: the class may already predict the next one
+        early = _early_box().count()
+        if early:
+            st.info(t("vote.early_count", n=early), icon=":material/how_to_vote:")
+        elif not n:
+            st.caption(t("vote.invite", url=student_url()))
+    elif shared and b.open and not n:
+        st.caption(t("vote.invite", url=student_url()))
+    if was_active and (b is None or not b.active):
+        st.rerun(scope="app")  # the run ended: redraw the page once (the live view's timer stops)
 
 
 def reveal(b: Ballot, counts: dict[str, int]) -> None:
@@ -149,7 +166,8 @@ def split_figure(counts: dict[str, int]) -> go.Figure:
 
 
 def student_url() -> str | None:
-    """Where students' screens open this lab; None when this server listens on a loopback address only."""
+    """Where students' screens open this lab; None when this server listens on a loopback address only
+    (the default: a self-learner's lab shows nothing of the class vote)."""
     address = _address()
     if address in context.LOOPBACK:
         return None
@@ -248,42 +266,126 @@ def _student_body(models: tuple[str, ...], drawn_for: str | None) -> None:
 
 
 def _predict_next(models: list[str]) -> None:
-    """No run to vote on yet: predict now (with the page's nets); it is sent when the teacher starts one."""
+    """No run to vote on yet: predict now (with the page's nets). The teacher's lab counts it at once,
+    and the teacher's next run adopts it, with the time it was made."""
     st.markdown(t("vote.title_next"))
     if len(models) < 2:
         return
-    choices = models + [UNSURE]
-    pending = st.session_state.get("vote.pending")
+    token, choices = st.session_state["vote.token"], models + [UNSURE]
+    early = _early_box().get(token)
     choice = st.radio(t("predict.question"), choices, horizontal=True, key=lkey("vote_next"),
-                      index=choices.index(pending[0]) if pending and pending[0] in choices else None,
+                      index=choices.index(early.choice) if early and early.choice in choices else None,
                       format_func=formatter(label, choices))
-    if choice is not None and (pending is None or pending[0] != choice):
-        st.session_state["vote.pending"] = (choice, time.time())  # the time it was made decides if it counts
-    st.caption(t("vote.kept", choice=label(choice)) if choice else t("vote.how_next"))
+    if choice is not None and (early is None or early.choice != choice):
+        if not _early_box().put(token, votes.Vote(choice, time.time())):
+            st.warning(t("vote.full", max=votes.MAX_VOTES), icon=":material/block:")
+            return
+    if choice:
+        st.success(t("vote.kept", choice=label(choice)), icon=":material/how_to_vote:")
+    else:
+        st.caption(t("vote.how_next"))
 
 
 def _deliver_pending(b: Ballot, folder, token: str, cast: dict) -> dict:
-    """A prediction made before this run could be voted on: record it now, with the time it was made."""
-    pending = st.session_state.get("vote.pending")
-    if not pending:
+    """This screen's early prediction, if the teacher's lab has not adopted it yet: record it now,
+    with the time it was made (it counts if that was before the gap showed)."""
+    early = _early_box().get(token)
+    if early is None:
         return cast
-    choice, chosen_at = pending
-    if token in cast:  # voted on this run already
-        _forget_pending()
-    elif choice in b.choices and b.accepts(chosen_at):
-        cast = _cast(folder, token, choice, chosen_at) or cast
-        _forget_pending()
-    elif not b.open:  # made too late for this run, or for other nets: nothing to send any more
-        _forget_pending()
+    if token in cast:  # voted on this run already (or adopted)
+        _forget_early(token)
+    elif early.choice in b.choices and b.accepts(early.at):
+        cast = _cast(folder, token, early.choice, early.at) or cast
+        _forget_early(token)
+    elif not b.open:  # made too late for this run: nothing to send any more
+        _forget_early(token)
     else:  # the teacher's run compares other nets: the student predicts again below
-        st.caption(t("vote.not_in_run", choice=label(choice)))
+        st.caption(t("vote.not_in_run", choice=label(early.choice)))
     return cast
 
 
-def _forget_pending() -> None:
-    st.session_state.pop("vote.pending", None)
+def _forget_early(token: str) -> None:
+    _early_box().drop(token)
     for k in [k for k in st.session_state if str(k).startswith("vote_next.")]:
         del st.session_state[k]  # the next "no run yet" question starts blank
+
+
+def _adopt_early(b: Ballot) -> None:
+    """The teacher's run has started: the class's early predictions for its nets become its votes."""
+    box = _early_box()
+    taken = box.take(b)
+    if not taken:
+        return
+    try:
+        votes.cast_many(context.store().path(b.run_id), taken)
+    except votes.VoteRefused:
+        box.give_back(taken)  # the students' screens send them themselves at their next poll
+
+
+EARLY_TTL_S = 30 * 60  # an early prediction waits this long for the teacher's next run
+
+
+class _Early:
+    """Predictions made on students' screens while no run is going, in this server's memory: token -> Vote.
+
+    Bounded like a run's votes (votes.MAX_VOTES); older than EARLY_TTL_S, forgotten. They are no
+    run's votes yet: once the teacher's next run exists they go into its folder (`_adopt_early`, or
+    each screen's next poll, `_deliver_pending`).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._votes: dict[str, votes.Vote] = {}
+
+    def _prune(self) -> None:
+        old = time.time() - EARLY_TTL_S
+        for token in [k for k, v in self._votes.items() if v.at < old]:
+            del self._votes[token]
+
+    def put(self, token: str, vote: votes.Vote) -> bool:
+        with self._lock:
+            self._prune()
+            if token not in self._votes and len(self._votes) >= votes.MAX_VOTES:
+                return False
+            self._votes[token] = vote
+            return True
+
+    def get(self, token: str) -> votes.Vote | None:
+        with self._lock:
+            self._prune()
+            return self._votes.get(token)
+
+    def drop(self, token: str) -> None:
+        with self._lock:
+            self._votes.pop(token, None)
+
+    def count(self) -> int:
+        with self._lock:
+            self._prune()
+            return len(self._votes)
+
+    def take(self, b: Ballot) -> dict[str, votes.Vote]:
+        """Remove and return the predictions `b` can count (for its nets, made before it closed)."""
+        with self._lock:
+            self._prune()
+            taken = {k: v for k, v in self._votes.items() if v.choice in b.choices and b.accepts(v.at)}
+            for token in taken:
+                del self._votes[token]
+            return taken
+
+    def give_back(self, taken: dict) -> None:
+        with self._lock:
+            for token, vote in taken.items():
+                self._votes.setdefault(token, vote)
+
+
+@st.cache_resource(show_spinner=False)
+def _early_for(runs_dir: str) -> _Early:
+    return _Early()  # one per server and run store: every session shares it
+
+
+def _early_box() -> _Early:
+    return _early_for(str(context.runs_dir()))
 
 
 def _last_result() -> None:

@@ -92,17 +92,22 @@ def cast(run_dir: str | os.PathLike, token: str, choice: str, at: float | None =
     Raises VoteRefused (VotesFull, VotesBusy) when it is not recorded; the file is then unchanged.
     Which choices a run offers, and whether voting is still open, the caller decides.
     """
-    at = time.time() if at is None else at
-    problem = _vote_problem(token, {"choice": choice, "at": at})
-    if problem:
-        raise VoteRefused(problem)
+    return cast_many(run_dir, {token: Vote(choice, time.time() if at is None else at)}, wait_s)
+
+
+def cast_many(run_dir: str | os.PathLike, new: Mapping[str, Vote], wait_s: float = LOCK_WAIT_S) -> dict[str, Vote]:
+    """Record several votes in one write (a class's predictions made before the run existed); all or none."""
+    for token, vote in new.items():
+        problem = _vote_problem(token, {"choice": getattr(vote, "choice", None), "at": getattr(vote, "at", None)})
+        if problem:
+            raise VoteRefused(problem)
     run_dir = Path(run_dir)
     try:
         with _locked(run_dir, wait_s):
             votes = read(run_dir)  # a broken file counts as none, and this write replaces it
-            if token not in votes and len(votes) >= MAX_VOTES:
+            if len(votes.keys() | new.keys()) > MAX_VOTES:
                 raise VotesFull(f"this run already holds {MAX_VOTES} votes")
-            votes = {**votes, token: Vote(choice, float(at))}
+            votes = {**votes, **{token: Vote(v.choice, float(v.at)) for token, v in new.items()}}
             data = _serialise(votes)
             if len(data) > MAX_BYTES:
                 raise VotesFull(f"the votes file would exceed {MAX_BYTES // 1024} KiB")
