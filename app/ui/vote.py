@@ -120,7 +120,7 @@ def teacher_tally(key: str, group: list[str]) -> None:
 def _teacher_body(run_id: str | None, was_active: bool) -> None:
     b = ballot(run_id) if run_id else None
     shared = student_url() is not None
-    if b is not None and b.open and b.active and run_id == teachers_run():
+    if b is not None and b.open and b.active and _early_box().count() and run_id == teachers_run():
         _adopt_early(b)  # predictions made before Start become this run's votes at once
     n = 0
     if b is not None:
