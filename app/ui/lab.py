@@ -9,7 +9,7 @@ URL too (?guess=), so a reload mid-run still ends with the reveal.
 
 import streamlit as st
 
-from . import context, controls, live
+from . import context, controls, live, vote
 from .i18n import formatter, lkey, model_label, t
 
 
@@ -46,7 +46,8 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         controls.show_eta(configs)
 
     predicted = None
-    if predict and len(models) >= 2:
+    voting = predict and vote.student_panel(key, models)  # a student's screen: its prediction is a class vote
+    if predict and len(models) >= 2 and not voting:
         options = models + ["?"]
         guess = context.url_get("guess")  # the URL keeps it across a reload and a language switch
         predicted = st.radio(t("predict.question"), options, index=options.index(guess) if guess in options else None,
@@ -69,6 +70,7 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
     if group and f"{key}_group" not in st.session_state:
         st.session_state[f"{key}_group"] = group
         st.session_state[f"{key}_predicted"] = context.url_get("guess") or None  # a reload: the guess made before
+    vote.teacher_tally(key, group)  # the class's predictions: how many, and who predicted what once the gap shows
     if group:
         context.url_set(runs=group)
         st.divider()
