@@ -38,16 +38,21 @@ def run(host: str = LOOPBACK, port: int = 8501, headless: bool = False) -> int:
         raise ValueError(f"--port must be 1 to 65535, got {port}")
     if importlib.util.find_spec("streamlit") is None:  # looked up, never imported: the app runs it
         raise ValueError("streamlit is not installed: pip install -e \".[app]\"")
-    env = dict(os.environ)
     if host != LOOPBACK:
-        env[SHARED_ENV] = host
+        os.environ[SHARED_ENV] = host
         print(f"note: the app listens on {host}: anyone who can reach this machine can open it "
               f"(docs/safety.md says how viewers are limited)", file=sys.stderr)
     # Started in the checkout, so app-relative paths and the checked-in config agree with the flags.
-    proc = subprocess.Popen(streamlit_command(host, port, headless), cwd=CHECKOUT, env=env)
+    os.chdir(CHECKOUT)
+    command = streamlit_command(host, port, headless)
+    if os.name == "posix":
+        # Become Streamlit (same pid): Ctrl-C, SIGTERM from `timeout`/systemd/`kill` reach the
+        # server itself, and no orphaned server outlives a killed launcher.
+        os.execv(command[0], command)
+    proc = subprocess.Popen(command)  # Windows: no exec that keeps the console; wait for the child
     try:
         return proc.wait()
-    except KeyboardInterrupt:  # Streamlit got the same Ctrl-C from the terminal and stops itself
+    except KeyboardInterrupt:  # Streamlit got the same Ctrl-C from the console and stops itself
         try:
             return proc.wait(timeout=15)
         except subprocess.TimeoutExpired:

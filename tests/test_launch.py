@@ -61,6 +61,12 @@ def test_launched_from_tmp_it_listens_on_loopback_only(tmp_path):
         addresses = _listening(port)
         # 0100007F is 127.0.0.1 in /proc's little-endian hex; 00000000 would be every interface.
         assert addresses == {"0100007F"}, addresses
+        proc.terminate()  # SIGTERM, as `timeout` or systemd sends: the server itself must stop
+        proc.wait(timeout=20)
+        end = time.time() + 10
+        while time.time() < end and _listening(port):
+            time.sleep(0.2)
+        assert not _listening(port), "a server outlived its launcher"
     finally:
         proc.terminate()
         try:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from resnet_edu.runs.store import ACTIVE
 
-from . import context, controls, live
+from . import context, controls, live, vote
 from .i18n import formatter, lkey, model_label, t
 
 
@@ -62,7 +62,8 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         controls.show_eta(configs)
 
     predicted = None
-    if predict and len(models) >= 2:
+    voting = predict and vote.student_panel(key, models)  # a student's screen: its prediction is a class vote
+    if predict and len(models) >= 2 and not voting:
         options = models + ["?"]
         guess = context.url_get("guess")  # the URL keeps it across a reload and a language switch
         same_net = [m for m in models if m.partition(":")[0] == guess.partition(":")[0]]
@@ -86,6 +87,7 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         st.caption(t("lab.busy"))
     context.url_set(models=models, preset=preset_name, dataset=dataset, seeds=seeds)
 
+    vote.teacher_tally(key, group)  # the class's predictions: how many, and who predicted what once the gap shows
     if group:
         context.url_set(runs=group)
         st.divider()
