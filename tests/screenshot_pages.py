@@ -9,7 +9,9 @@ Starts `streamlit run app/main.py` on 127.0.0.1 with an empty run store and an e
      (plain-20), Start, the whole run; the page with its verdict and final numbers;
   2. the gradient page: its default nets at the quick preset, stopped after --gradient-steps steps;
   3. Home, the residual lab (option C), the block explorer (option C), the Runs page's compare chart
-     of run 1, the analyses' lesion study (on run 1's plain-20 and ResNet-20) and signal propagation.
+     of runs 1 and 2, the analyses' lesion study (on run 1's plain-20 and ResNet-20) and signal
+     propagation.
+With --store DIR the run store is kept there, and a second call shows the runs it holds.
 Each page in English, then in Chinese (the sidebar's language switch): <page>-en.png, <page>-zh.png.
 It prints each run's steps, wall time and the load average, and the lines the pages said, so the
 pictures can be checked against the numbers.
@@ -34,6 +36,8 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "artifacts" / "pages"))
     ap.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the lab's run")
     ap.add_argument("--gradient-steps", type=int, default=150, help="the gradient page's run is stopped here")
+    ap.add_argument("--store", help="a folder kept for the run store and data: a second call shows the runs it "
+                                    "finds there (same nets) instead of training them again")
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -43,7 +47,8 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        root, port = Path(tmp), free_port()
+        root, port = Path(args.store or tmp), free_port()
+        root.mkdir(parents=True, exist_ok=True)
         runs = root / "runs"
         server = start_server(root, port, env={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
                               drop=("RESNET_EDU_TEST_TINY", "RESNET_EDU_TINY_STEPS"))
@@ -86,8 +91,30 @@ def main() -> None:
                     folders = sorted(f for f in runs.iterdir() if (f / "status.json").exists()) if runs.exists() else []
                     return json.loads((folders[-1] / "status.json").read_text()) if folders else {}
 
-                def train(path: str, guess: str | None = None, stop_at: int | None = None) -> dict:
-                    page.goto(f"{url}/{path}", timeout=180_000)
+                def kept(models: str) -> str | None:
+                    """A finished or stopped run of these nets already in the store (--store)."""
+                    for folder in sorted(runs.iterdir()) if runs.exists() else []:
+                        try:
+                            config = json.loads((folder / "config.json").read_text())["config"]
+                            status = json.loads((folder / "status.json").read_text())["status"]
+                        except (OSError, ValueError, KeyError):
+                            continue
+                        if ";".join(config["models"]) == models and status in ("done", "stopped"):
+                            return folder.name
+                    return None
+
+                def train(path: str, models: str, guess: str | None = None, stop_at: int | None = None) -> str:
+                    """The page with a run of `models`: one found in the store, else one trained now."""
+                    done = kept(models)
+                    if done:
+                        entry = {"plain-20": "plain20"}.get(guess, guess)
+                        page.goto(f"{url}/{path}&models={models}&runs={done}" + (f"&guess={entry}" if guess else ""),
+                                  timeout=180_000)
+                        page.get_by_text("Final numbers").first.wait_for(timeout=180_000)
+                        settle(3000)
+                        print(f"run {done}: from the store")
+                        return done
+                    page.goto(f"{url}/{path}&models={models}", timeout=180_000)
                     page.get_by_role("button", name="Start training").wait_for(timeout=180_000)
                     settle(1500)
                     if guess:
@@ -110,16 +137,16 @@ def main() -> None:
                           f"{os.getloadavg()[0]:.1f} at the end")
                     page.get_by_text("Final numbers").first.wait_for(timeout=180_000)
                     settle(3000)
-                    return status
+                    return kept(models)
 
                 # 1. The classroom demo, with a prediction.
-                train("?page=degradation&lang=en&models=plain20;plain56;resnet20&preset=quick&dataset=synthetic",
-                      guess="plain-20")
+                first_run = train("?page=degradation&lang=en&preset=quick&dataset=synthetic",
+                                  "plain20;plain56;resnet20", guess="plain-20")
                 both("degradation")
-                first_run = sorted(f.name for f in runs.iterdir())[0]
 
                 # 2. The gradient page, stopped part-way.
-                train("?page=gradients&lang=en&preset=quick&dataset=synthetic", stop_at=args.gradient_steps)
+                second_run = train("?page=gradients&lang=en&preset=quick&dataset=synthetic",
+                                   "plain56;plain56:batchnorm=false;resnet56", stop_at=args.gradient_steps)
                 both("gradients")
 
                 # 3. The pages without a run of their own.
@@ -132,7 +159,7 @@ def main() -> None:
                 page.goto(f"{url}/?page=blocks&lang=en&shortcut=C", timeout=60_000)
                 settle()
                 both("blocks")
-                page.goto(f"{url}/?page=runs&lang=en&runs={first_run}", timeout=60_000)
+                page.goto(f"{url}/?page=runs&lang=en&runs={first_run};{second_run}", timeout=60_000)
                 settle()
                 both("runs")
                 page.goto(f"{url}/?page=analyses&lang=en", timeout=60_000)

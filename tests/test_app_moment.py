@@ -138,3 +138,17 @@ def test_a_collapsed_net_is_explained_and_heatmaps_share_one_scale(monkeypatch, 
     heat = [s["data"][0] for s in plotly_specs(at) if s["data"] and s["data"][0]["type"] == "heatmap"]
     assert all("zmin" not in h for h in heat)
 
+
+
+def test_a_lead_that_melts_into_the_noise_by_the_end_gets_no_right_or_wrong(monkeypatch, tmp_path):
+    # Both nets end near 0 % (the screenshot run: ResNet-20 0.5 %, plain-20 2.2 %, margin 2.0): the rule
+    # spoke at some step, so the page says what the run showed, but not "right" or "wrong".
+    runs = app_env(monkeypatch, tmp_path)
+    lead = [0.9 - 0.08 * i for i in range(10)] + [0.1] * 10
+    run_id = write_run(runs, ["plain8", "plain32"], {"plain8": [max(0.0, v - 0.1) for v in lead[:-8]] + [0.1] * 8,
+                                                     "plain32": lead[:-8] + [0.11] * 8})
+    at = open_page("degradation", "en", models="plain8;plain32", preset="tiny", runs=run_id, guess="plain32")
+    no_failures(at)
+    shown = texts(at)
+    assert "The run showed" in shown and "no verdict on your prediction" in shown, shown
+    assert "lowest training error is" not in shown and not [s for s in at.success if "You predicted" in s.value]

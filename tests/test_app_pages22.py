@@ -36,6 +36,8 @@ def test_block_explorer_says_what_its_counts_show(shortcut, note, monkeypatch, t
     table = at.table[0].value
     assert list(table.iloc[:, 0]) == ["plain20", "resnet20" + ("" if shortcut == "A" else f":shortcut={shortcut}")]
     assert not at.code[0].proto.wrap_lines  # the source is not wrapped mid-expression
+    # The equation is the unit drawn: option C adds the projection W_s x_l (v1 Eq. 2), A the identity.
+    assert ("W_s x_l +" in at.latex[0].value) == (shortcut == "C")
 
 
 def test_chinese_units_and_the_recorded_command(monkeypatch, tmp_path):

@@ -163,6 +163,13 @@ def test_a_net_has_one_colour_and_dash_wherever_it_is_drawn():
     assert len({tr.marker.symbol for tr in plain}) == 2 and all("markers" in tr.mode for tr in plain)
 
 
+def test_one_variant_at_several_depths_gets_as_many_colours():
+    from resnet_edu.viz.style import BY_DEPTH, net_style
+    for options in ("variant=scaling", "shortcut=B", "shortcut=C", "design=full_preact", "batchnorm=false"):
+        colours = [net_style(f"resnet{d}:{options}").colour for d in BY_DEPTH]
+        assert len(set(colours)) == len(colours) and not set(colours) & set(BY_DEPTH.values()), options
+
+
 def test_test_error_points_are_marked_and_the_collapse_step_is_the_heatmaps():
     fig = plots.error_figure(plots.seed_bands(plots.metrics_frame(events("plain20", steps=range(1, 9))),
                                               "train_error"), "t", markers=True)

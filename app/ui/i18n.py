@@ -5,6 +5,7 @@ The sidebar toggle writes ?lang=, so a shared link opens in the same language.
 """
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -95,8 +96,6 @@ def seeds_label(config) -> str:
 
 def duration(seconds: float | None) -> str:
     """A time a teacher reads out, in the current language: '48 s', '3 min 05 s' / '48 秒', '3 分 05 秒'."""
-    import math
-
     if seconds is None or not math.isfinite(seconds):
         return "?"
     seconds = max(0, round(seconds))

@@ -11,7 +11,7 @@ import streamlit as st
 
 from resnet_edu.viz import gap
 
-from .i18n import duration, t
+from .i18n import duration, lang, t
 
 
 def gap_message(df: pd.DataFrame, models: list[str], labels: dict, start: float | None, active: bool) -> None:
@@ -52,7 +52,8 @@ def reveal(df: pd.DataFrame, models: list[str], labels: dict, predicted: str | N
     """The prediction against the run, judged by the gap rule (gap.verdict); the verdict, for other views.
 
     Before the rule has spoken: no verdict (while training, a line saying when it will come; after
-    the end, what the run could not tell). After: what the run showed, then right or not.
+    the end, what the run could not tell). After: what the run showed, then right or not; but if at
+    the end the gap is back inside the noise, what the run showed and no right or wrong.
     """
     if df.empty or len(models) < 2:
         return None
@@ -68,20 +69,27 @@ def reveal(df: pd.DataFrame, models: list[str], labels: dict, predicted: str | N
         if active:
             st.caption(t("predict.pending", guess=guess, hold=gap.HOLD))
         else:
-            st.info(t("predict.no_verdict", guess=guess, best=name(v.best), second=name(v.runner_up),
-                      gap=f"{g.gap:.1f}", noise=f"{g.noise:.1f}") + " " + numbers, icon=":material/balance:")
+            st.info(join(t("predict.no_verdict", guess=guess, best=name(v.best), second=name(v.runner_up),
+                           gap=f"{g.gap:.1f}", noise=f"{g.noise:.1f}"), numbers), icon=":material/balance:")
         return v
     showed = t("predict.showed", best=name(v.best), second=name(v.runner_up), step=f"{g.step:,}")
-    if not g.holds_now:
-        showed += " " + t("predict.wandered", gap=f"{g.gap:.1f}", noise=f"{g.noise:.1f}")
-    if predicted == v.best:
-        st.success(t("predict.right", guess=guess) + " " + showed + " " + numbers, icon=":material/check_circle:")
+    if not g.holds_now:  # the rule spoke, but at the end the nets are within the noise again: no right or wrong
+        st.info(join(t("predict.your", guess=guess), showed,
+                     t("predict.wandered", gap=f"{g.gap:.1f}", noise=f"{g.noise:.1f}"), numbers),
+                icon=":material/balance:")
+    elif predicted == v.best:
+        st.success(join(t("predict.right", guess=guess), showed, numbers), icon=":material/check_circle:")
     elif predicted == "?":
-        st.info(t("predict.unsure_was", guess=guess) + " " + showed + " " + numbers, icon=":material/visibility:")
+        st.info(join(t("predict.unsure_was", guess=guess), showed, numbers), icon=":material/visibility:")
     else:
-        st.info(t("predict.wrong", guess=guess, best=name(v.best)) + " " + showed + " " + numbers,
+        st.info(join(t("predict.wrong", guess=guess, best=name(v.best)), showed, numbers),
                 icon=":material/visibility:")
     return v
+
+
+def join(*sentences: str) -> str:
+    """Sentences one after another: a space between them in English, none in Chinese."""
+    return ("" if lang() == "zh" else " ").join(sentences)
 
 
 def final_lines(df: pd.DataFrame, models: list[str], labels: dict, steps: int, seconds: float | None) -> None:

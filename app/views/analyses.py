@@ -203,14 +203,13 @@ def _signal_tab() -> None:
     profiles = _cached(key, lambda: signal.signal_sweep(entries, bn_mode=bn_mode, on_progress=tick))
     bar.empty()
     nets = _nets(p.entry for p in profiles)
-    chart(figures.signal_figure(profiles, which="backward", title=t("analyses.signal_backward"),
-                                x_label=t("analyses.signal_x"), y_label=t("analyses.signal_backward_y"),
-                                label=model_label),
-          "signal_backward", key="signal_backward", nets=nets)
-    chart(figures.signal_figure(profiles, which="forward", title=t("analyses.signal_forward"),
-                                x_label=t("analyses.signal_x"), y_label=t("analyses.signal_forward_y"),
-                                label=model_label),
-          "signal_forward", key="signal_forward", nets=nets)
+    for which in ("backward", "forward"):
+        fig = figures.signal_figure(profiles, which=which, title=t(f"analyses.signal_{which}"),
+                                    x_label=t("analyses.signal_x"), y_label=t(f"analyses.signal_{which}_y"),
+                                    label=model_label)
+        # A variant's name is long (its λ and v2 Table 1 row): one legend line each, below a plot of full height.
+        fig.update_layout(height=420 + 26 * len(profiles))
+        chart(fig, f"signal_{which}", key=f"signal_{which}", nets=nets)
     # The charts' end points as numbers: what the notes above ask the reader to compare.
     st.markdown(t("analyses.signal_table_title"))
     st.dataframe(pd.DataFrame([{

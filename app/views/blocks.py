@@ -24,6 +24,21 @@ EQUATIONS = {
 PLAIN_EQUATION = r"x_{l+1} = \mathrm{ReLU}\big(\mathcal{F}(x_l)\big)"
 
 
+# What a projection shortcut reads: x_l (v1 Eq. 2), or in a pre-activation unit the branch's shared
+# first BN-ReLU (v2 appendix; models/variants.py `shares_preact`), as the diagram draws it.
+PROJECTED = {"relu_preact": r"W_s\,\mathrm{ReLU}(x_l)", "full_preact": r"W_s\,\mathrm{ReLU}(\mathrm{BN}(x_l))"}
+
+
+def equation(design: str, shortcut: str | None) -> str:
+    """The unit drawn beside it (same shape in and out): plain, identity shortcut (A, B), or a
+    projection W_s on every unit (C, v1 Eq. 2: y = F(x) + W_s x)."""
+    if shortcut is None:
+        return PLAIN_EQUATION
+    if shortcut != "C":
+        return EQUATIONS[design]
+    return EQUATIONS[design].replace("x_l + ", PROJECTED.get(design, r"W_s x_l") + " + ", 1)
+
+
 SHORTCUTS = ["none", "A", "B", "C"]
 DEPTHS = [20, 32, 44, 56, 110]
 
@@ -83,9 +98,11 @@ def render() -> None:
         st.caption(t("blocks.diagram_caption"))
     with right:
         st.markdown(f"**{t('blocks.equation')}**")
-        st.latex(PLAIN_EQUATION if plain else EQUATIONS[design])
+        st.latex(equation(design, short))
         if plain:
             st.caption(t("blocks.plain_note"))
+        elif short == "C":
+            st.caption(t("blocks.projection_note"))
     # The source across the page's width, unwrapped: its longest line (about 100 characters) fits
     # there; in a half column it wrapped mid-expression. A narrower window scrolls the box sideways.
     cls = BasicBlock if design == "original" else ResidualUnit

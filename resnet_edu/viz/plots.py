@@ -246,11 +246,6 @@ def heatmap_range(series: dict[str, list[dict]]) -> tuple[float, float] | None:
     return (min(values), max(values)) if values else None
 
 
-def collapsed(records: list[dict]) -> bool:
-    """At the latest probe, has the gradient at the first unit fallen below COLLAPSED (no signal reaches it)?"""
-    return bool(records) and min(records[-1]["unit_output_grad_norm"][:1] or [1.0]) < COLLAPSED
-
-
 def collapse_step(records: list[dict]) -> int | None:
     """The probe step from which the first unit's gradient stayed below COLLAPSED up to the latest
     probe: where the heatmap's bottom row turns to the floor's colour for good (None: not collapsed)."""

@@ -4,7 +4,10 @@ A net keeps its colour wherever it appears (not its position in a list): the col
 its depth, as in v1 Fig. 6 where plain-56 and ResNet-56 are one depth in two panels; the
 dash says plain (dashed) or residual (solid). A variant of a net (an entry with options, e.g.
 "resnet56:shortcut=B"), another family (highway, preact_resnet) or an unlisted depth takes a
-colour from a second set, by a stable hash of its entry, so it never hides behind the net it varies.
+colour from a second set, by a stable hash of its family and options shifted by its depth's
+rank, so it never hides behind the net it varies, and one variant at several depths (ResNet-20,
+-56 and -110 with λ = 0.5 scaling on one chart, or the residual lab's option B) gets as many
+colours. Two different variants of one depth can still share a colour (8 colours, hashed).
 
 Pure Python (no plotly, no matplotlib): the lessons' install has neither streamlit nor pyarrow.
 """
@@ -53,5 +56,8 @@ def net_style(member: str) -> NetStyle:
     plain = name.startswith("plain") or name.startswith("imagenet_plain") or options.get("shortcut", 1) is None
     if not options and depth in BY_DEPTH and name.rstrip("0123456789") in ("plain", "resnet"):
         return NetStyle(BY_DEPTH[depth], plain)
-    key = f"{name}|{sorted(options.items())}"  # a variant, another family (highway, preact) or depth
-    return NetStyle(OTHERS[zlib.crc32(key.encode()) % len(OTHERS)], plain)
+    # A variant, another family (highway, preact) or depth: the family and options pick a colour,
+    # the depth's rank shifts it, so the same variant at the table's depths never shares one.
+    rank = list(BY_DEPTH).index(depth) if depth in BY_DEPTH else depth
+    key = f"{name.rstrip('0123456789')}|{sorted(options.items())}"
+    return NetStyle(OTHERS[(zlib.crc32(key.encode()) + rank) % len(OTHERS)], plain)

@@ -12,7 +12,7 @@ from typing import Mapping
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .style import OTHERS, net_style
+from .style import net_style
 
 FONT = "Noto Sans, Noto Sans CJK SC, sans-serif"
 TICK_SIZE = 16  # px: tick labels, legend, hover text: readable from the back of a classroom
@@ -21,6 +21,7 @@ TITLE_SIZE = 21  # px: the chart's title
 NOTE_SIZE = 14  # px: annotations (chance line, baselines)
 LINE_WIDTH = 4  # px: a net's curve
 TEXT = "#222"
+NEUTRAL = ("#595959", "#A6A6A6", "#2E2E2E", "#C9C9C9")  # greys, dark and light in turn
 NOTE = "#555"
 
 
@@ -33,7 +34,7 @@ def _template() -> go.layout.Template:
         title=dict(font=dict(size=TITLE_SIZE), x=0.0, xanchor="left"),
         legend=dict(font=dict(size=TICK_SIZE), orientation="h", y=-0.22, x=0.0),
         hoverlabel=dict(font=dict(size=TICK_SIZE)),
-        colorway=list(OTHERS),  # a trace that is no net (a bar, a baseline) takes these, never a net's colour
+        colorway=list(NEUTRAL),  # a trace that is no net (a bar of counts) takes a grey, never a net's colour
         margin=dict(l=70, r=20, t=60, b=40), height=460, hovermode="closest",
         xaxis=axis, yaxis=axis, annotationdefaults=dict(font=dict(size=NOTE_SIZE, color=NOTE)))
     template.data.scatter = [go.Scatter(line=dict(width=LINE_WIDTH))]
