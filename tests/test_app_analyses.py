@@ -69,6 +69,12 @@ def test_analyses_train_then_lesion_attributions_landscape(monkeypatch, tmp_path
     line = next(v for k, v in specs.items() if "one filter-normalised random direction" in k)
     assert line["layout"]["yaxis"]["type"] == "log"
     # Results stay in the session: another click elsewhere does not recompute or lose them.
-    at.radio(key="signal_bn").set_value("train").run()
+    at.radio(key="signal_bn.en").set_value("eval").run()
     no_failures(at)
     assert any("one unit deleted" in spec["layout"]["title"]["text"] for spec in plotly_specs(at))
+    # The choice survives the language switch (a widget per language, from the choice the session keeps).
+    at.query_params["lang"] = "zh"
+    at.run()
+    no_failures(at)
+    assert at.radio(key="signal_bn.zh").value == "eval"
+    assert at.multiselect(key="signal_variants.zh").value == ["identity", "scaling"]

@@ -111,3 +111,8 @@ def rough_duration(seconds: float) -> str:
     if seconds < 90 * 60:
         return t("unit.min", m=round(seconds / 60))
     return t("unit.h", h=f"{seconds / 3600:.1f}")
+
+
+def listing(items) -> str:
+    """'a, b, c' in English, 'a、b、c' in Chinese."""
+    return ("、" if lang() == "zh" else ", ").join(items)

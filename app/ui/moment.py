@@ -11,7 +11,7 @@ import streamlit as st
 
 from resnet_edu.viz import gap
 
-from .i18n import duration, lang, t
+from .i18n import duration, lang, listing, t
 
 
 def gap_message(df: pd.DataFrame, models: list[str], labels: dict, start: float | None, active: bool) -> None:
@@ -62,7 +62,7 @@ def reveal(df: pd.DataFrame, models: list[str], labels: dict, predicted: str | N
         return v
     name = lambda m: labels.get(m, m)  # noqa: E731
     guess = t("predict.unsure") if predicted == "?" else name(predicted)
-    summary = ", ".join(f"{name(m)} {v.finals[m]:.1f} %" for m in models if m in v.finals)
+    summary = listing(f"{name(m)} {v.finals[m]:.1f} %" for m in models if m in v.finals)
     numbers = t("predict.numbers_now" if active else "predict.numbers_final", summary=summary, window=gap.WINDOW)
     g = v.gap
     if not v.spoken:

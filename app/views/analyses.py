@@ -15,7 +15,7 @@ from resnet_edu.runs.store import ACTIVE
 
 from ui import context
 from ui.charts import chart
-from ui.i18n import catalog, formatter, model_label, t
+from ui.i18n import catalog, formatter, lkey, model_label, t
 
 DEPTHS = [20, 56]
 
@@ -178,14 +178,19 @@ def _signal_tab() -> None:
              r"\Big(1 + \frac{\partial}{\partial x_l}\sum_{i=l}^{L-1}\mathcal{F}(x_i, W_i)\Big)")
     c1, c2, c3 = st.columns(3)
     depths = c1.multiselect(t("analyses.depths"), [20, 56, 110, 164], default=[20, 56, 110], key="signal_depths")
-    variants = c2.multiselect(t("analyses.variants"), SIGNAL_VARIANTS, default=["identity", "scaling"],
+    # Translated option labels: a widget per language (lkey), which starts from the choice kept in the session
+    # (Streamlit keeps a choice as its labels: in the other language they would match nothing).
+    kept = st.session_state.setdefault("signal_kept", {"variants": ["identity", "scaling"], "bn": "train"})
+    variants = c2.multiselect(t("analyses.variants"), SIGNAL_VARIANTS, default=kept["variants"],
                               format_func=formatter(lambda v: t(f"variant.{v}"), SIGNAL_VARIANTS),
-                              key="signal_variants")
+                              key=lkey("signal_variants"))
     # Batch statistics first: what training sees. With running statistics at init BN is the identity,
     # and an identity ResNet's signal grows exponentially in depth (~10⁸ at 110 layers): unexplained,
     # that view reads as "ResNets explode" (issue 22). Its note explains it.
-    bn_mode = c3.radio(t("analyses.bn_mode"), BN_MODES, horizontal=True, key="signal_bn",
+    bn_mode = c3.radio(t("analyses.bn_mode"), BN_MODES, horizontal=True, key=lkey("signal_bn"),
+                       index=BN_MODES.index(kept["bn"]),
                        format_func=formatter(lambda m: t(f"analyses.bn_{m}"), BN_MODES))
+    kept.update(variants=variants, bn=bn_mode)
     st.markdown(t(f"analyses.bn_{bn_mode}_note"))
     if not depths or not variants:
         st.warning(t("analyses.pick_something"))
@@ -207,17 +212,15 @@ def _signal_tab() -> None:
         fig = figures.signal_figure(profiles, which=which, title=t(f"analyses.signal_{which}"),
                                     x_label=t("analyses.signal_x"), y_label=t(f"analyses.signal_{which}_y"),
                                     label=model_label)
-        # A variant's name is long (its λ and v2 Table 1 row): one legend line each, below a plot of full height.
-        fig.update_layout(height=420 + 26 * len(profiles))
         chart(fig, f"signal_{which}", key=f"signal_{which}", nets=nets)
     # The charts' end points as numbers: what the notes above ask the reader to compare.
     st.markdown(t("analyses.signal_table_title"))
-    st.dataframe(pd.DataFrame([{
+    st.table(pd.DataFrame([{
         t("analyses.signal_col_net"): model_label(p.entry),
         t("analyses.signal_col_units"): len(p.backward_norm) - 1,
         t("analyses.signal_col_grad"): _times(p.backward_norm[0] / p.backward_norm[-1]),
-        t("analyses.signal_col_act"): _times(p.forward_norm[-1] / p.forward_norm[0])} for p in profiles]),
-        hide_index=True, width="stretch")
+        t("analyses.signal_col_act"): _times(p.forward_norm[-1] / p.forward_norm[0])} for p in profiles]
+    ).set_index(t("analyses.signal_col_net")))  # a static table: a variant's long name whole
 
 
 BN_MODES = ["train", "eval"]

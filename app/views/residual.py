@@ -11,7 +11,7 @@ from resnet_edu.models import DESIGNS, SHORTCUT_OPTIONS, split_entry
 
 from ui import context, lab
 from ui.entries import buildable, problem, with_options
-from ui.i18n import formatter, lkey, model_label, t
+from ui.i18n import formatter, listing, lkey, model_label, t
 
 BASE = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "plain20", "plain56"]
 DEFAULTS = ["resnet20", "resnet56", "plain56"]
@@ -65,7 +65,7 @@ def render() -> None:
                             format_func=formatter(model_label, names), key="residual_models")
     models = [entry(n, shortcut, design) for n in picked]
     if models:
-        st.caption(t("residual.will_train", nets=", ".join(map(model_label, models))))
+        st.caption(t("residual.will_train", nets=listing(map(model_label, models))))
     st.caption(t(f"residual.option_note_{shortcut}"))
     context.url_set(shortcut=shortcut if shortcut != "A" else "", design=design if design != "original" else "",
                     depth=int(depth) if depth else "")

@@ -20,6 +20,8 @@ AXIS_TITLE_SIZE = 18  # px: axis titles
 TITLE_SIZE = 21  # px: the chart's title
 NOTE_SIZE = 14  # px: annotations (chance line, baselines)
 LINE_WIDTH = 4  # px: a net's curve
+HEIGHT = 460  # px: a chart, legend included
+LEGEND_ROW = 26  # px: one more legend row
 TEXT = "#222"
 NEUTRAL = ("#595959", "#A6A6A6", "#2E2E2E", "#C9C9C9")  # greys, dark and light in turn
 NOTE = "#555"
@@ -32,10 +34,12 @@ def _template() -> go.layout.Template:
     template.layout.update(
         font=dict(family=FONT, size=TICK_SIZE, color=TEXT),
         title=dict(font=dict(size=TITLE_SIZE), x=0.0, xanchor="left"),
-        legend=dict(font=dict(size=TICK_SIZE), orientation="h", y=-0.22, x=0.0),
+        # At the figure's bottom edge (container coordinates), whatever its rows: a legend placed relative to
+        # the plot (y=-0.22) ran into the x axis's title once long names took several rows.
+        legend=dict(font=dict(size=TICK_SIZE), orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0),
         hoverlabel=dict(font=dict(size=TICK_SIZE)),
         colorway=list(NEUTRAL),  # a trace that is no net (a bar of counts) takes a grey, never a net's colour
-        margin=dict(l=70, r=20, t=60, b=40), height=460, hovermode="closest",
+        margin=dict(l=70, r=20, t=60, b=40), height=HEIGHT, hovermode="closest",
         xaxis=axis, yaxis=axis, annotationdefaults=dict(font=dict(size=NOTE_SIZE, color=NOTE)))
     template.data.scatter = [go.Scatter(line=dict(width=LINE_WIDTH))]
     return template
@@ -58,6 +62,10 @@ def themed(fig: go.Figure, nets: Mapping[str, str] | None = None) -> go.Figure:
     keeps its own dash. Markers and fills the builder coloured stay as they are.
     """
     fig.update_layout(template=TEMPLATE)
+    # Only some trace types have a legend entry (an image has neither `showlegend` nor `name`).
+    entries = sum(1 for tr in fig.data if getattr(tr, "showlegend", False) is not False and getattr(tr, "name", None))
+    if fig.layout.height is None and entries > 3:  # a legend row per long name: keep the plot its height
+        fig.update_layout(height=HEIGHT + LEGEND_ROW * (entries - 3))
     nets = nets or {}
     for trace in fig.data:
         if trace.type != "scatter":
