@@ -1,7 +1,9 @@
 """Screenshots (not a test): the pages issue 22 reworked, in English and in Chinese, for docs/app.md.
 
     OMP_NUM_THREADS=1 python -m tests.screenshot_pages                 # into artifacts/pages/
-    OMP_NUM_THREADS=1 python -m tests.screenshot_pages --out docs/img  # what docs/app.md shows
+    OMP_NUM_THREADS=1 python -m tests.screenshot_pages --store /tmp/shots  # keep the runs for a second call
+
+docs/img holds them reduced to 256 colours (PIL's quantize, no dithering: a third of the size).
 
 Starts `streamlit run app/main.py` on 127.0.0.1 with an empty run store and an empty data folder
 (the synthetic set), then, in Debian's /usr/bin/chromium driven by playwright:
