@@ -5,13 +5,16 @@
         metrics.jsonl   one event per line (Metrics and Status .to_dict()), appended live
         status.json     {"status", "step", "steps", "message", "updated", "pid"}, replaced atomically
         checkpoint.pt   written by the Trainer (tensors and plain values only; loaded weights_only)
+        stop            a stop request from any process (the Runs page), honoured at the next step
         .lock           held (flock) by the one process that trains the run
 
 Writers are the CLI and the app's worker threads; readers are the app's pages, which poll.
 A run folder survives a server restart; a run whose status says "running" but whose lock
 no live process holds is shown as "interrupted" (checked at every listing) and can be
 resumed from its checkpoint. Run folders may be copied between machines, so every file is
-read as untrusted: a malformed run is listed as unreadable, never breaks the others.
+read as untrusted (runs/files.py: bounded, no links or FIFOs; runs/schema.py: every field's
+type and range): a malformed run is listed as unreadable, never breaks the others, and
+nothing is ever written outside its folder.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +32,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..training.config import RunConfig, resolve_precision
+from ..training.trainer import STOP_FILE
+from . import files, schema
 
 try:
     import fcntl
@@ -38,10 +44,14 @@ ACTIVE = ("queued", "running")
 # A reader's probe of a run's lock lasts microseconds; a trainer holds it for the whole run.
 LOCK_WAIT_S = 2.0
 
-STATUSES = ACTIVE + ("done", "stopped", "failed", "interrupted", "diverged")
+STATUSES = schema.STATUSES
 HEARTBEAT_S = 600  # without flock: a "running" run silent this long has no owner
+MAX_JSON = 64 * 1024  # bytes of config.json or status.json (a real one is about 1 KiB)
+MAX_LINE = 64 * 1024  # bytes of one metrics line (a resnet110 line with probes is about 20 KiB)
+# The files a run folder holds: any of them a link or a special file makes the folder unreadable,
+# and a trainer refuses it (its writes could otherwise land outside the store).
+RUN_FILES = ("config.json", "status.json", "metrics.jsonl", "checkpoint.pt", ".lock", STOP_FILE)
 _ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[a-z0-9_.-]{1,80}$")
-_NUMBERS = ("epoch", "lr", "train_loss", "train_error", "images_per_s", "test_error", "time")
 
 
 class RunBusy(ValueError):
@@ -78,7 +88,7 @@ class RunStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         # Shared by every session of a server: parsed configs and metric lines read so far.
-        self._configs: dict[str, tuple[tuple, object]] = {}  # run_id -> (file stamp, RunConfig or error)
+        self._configs: dict[str, tuple[tuple, object]] = {}  # run_id -> (file stamp, (RunConfig, meta) or error)
         self._metrics: dict[str, _MetricsCache] = {}
 
     # -- writing ---------------------------------------------------------------------------
@@ -96,27 +106,32 @@ class RunStore:
                     break
                 except FileExistsError:
                     continue
-        self._write_json(path / "config.json", {"config": config.to_dict(), "label": label or slug,
-                                                "created": time.time()})
-        (path / "metrics.jsonl").touch()
+        self._write_json(path, "config.json", {"config": config.to_dict(), "label": (label or slug)[:200],
+                                               "created": time.time()})
+        files.append(path, "metrics.jsonl", b"")
         self.set_status(run_id, "queued", step=0, steps=config.steps)
         return run_id
 
     def update_config(self, run_id: str, config: RunConfig) -> None:
         """A resumed run with more steps: config.json says so (its label and creation time kept)."""
-        meta = self._read_json(self.path(run_id) / "config.json")
-        self._write_json(self.path(run_id) / "config.json", {**meta, "config": config.to_dict()})
+        meta = files.read_json(self.path(run_id), "config.json", MAX_JSON, schema.CONFIG_DEPTH)
+        self._write_json(self.path(run_id), "config.json", {**meta, "config": config.to_dict()})
 
     def append(self, run_id: str, event) -> None:
-        """Append one event (anything with to_dict) as a JSON line."""
-        line = json.dumps(event.to_dict() if hasattr(event, "to_dict") else event, allow_nan=True)
-        with self._lock, open(self.path(run_id) / "metrics.jsonl", "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+        """Append one event (anything with to_dict) as a JSON line; never through a link."""
+        event = event.to_dict() if hasattr(event, "to_dict") else event
+        line = json.dumps(event, allow_nan=True).encode("utf-8")
+        if len(line) > MAX_LINE and "probes" in event:  # a very deep net's probes: keep the metrics
+            line = json.dumps({**{k: v for k, v in event.items() if k != "probes"}, "probes_dropped": True},
+                              allow_nan=True).encode("utf-8")
+        with self._lock:
+            files.append(self.path(run_id), "metrics.jsonl", line + b"\n")
 
     def set_status(self, run_id: str, status: str, **info) -> None:
-        old = self.status(run_id) if (self.path(run_id) / "status.json").exists() else {}
+        old = self.status(run_id)
+        old = {} if old.get("status") == "unknown" else old
         new = {**old, **info, "status": status, "updated": time.time(), "pid": os.getpid()}
-        self._write_json(self.path(run_id) / "status.json", new)
+        self._write_json(self.path(run_id), "status.json", new)
 
     def record(self, run_id: str, events: Iterable) -> Iterator:
         """Pass events through, writing each to the run and keeping status.json current."""
@@ -125,7 +140,9 @@ class RunStore:
             # Wall-clock seconds on each line: the app reads "N s after start" from them.
             self.append(run_id, {**event.to_dict(), "time": round(time.time(), 3)})
             if getattr(event, "kind", "") == "status" and event.model == "*":
-                self.set_status(run_id, event.status, step=event.step, message=event.message, diverged=diverged)
+                extra = self._stop_taken(run_id) if event.status == "stopped" else {}
+                self.set_status(run_id, event.status, step=event.step, message=event.message,
+                                diverged=diverged, **extra)
             elif getattr(event, "kind", "") == "status" and event.status == "diverged":
                 diverged.append(event.model)
                 self.set_status(run_id, "running", step=event.step, diverged=diverged)
@@ -135,23 +152,52 @@ class RunStore:
 
     def rewind(self, run_id: str, step: int) -> None:
         """Drop the events after `step` (a run resumed from a checkpoint at `step` logs them again)."""
-        path = self.path(run_id) / "metrics.jsonl"
-        kept = [line for line in path.read_bytes().splitlines(keepends=True)
-                if line.endswith(b"\n") and _step_of(line) <= step]
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(b"".join(kept))
+        if not schema.is_int(step):
+            raise ValueError(f"cannot rewind run {run_id} to step {step!r}")
+        reader = files.LineReader(MAX_LINE)
+        kept = [line + b"\n" for line in reader.read(self.path(run_id), "metrics.jsonl")
+                if _step_of(line) <= step]
         with self._lock:
-            os.replace(tmp, path)
+            files.replace(self.path(run_id), "metrics.jsonl", b"".join(kept))
             self._metrics.pop(run_id, None)
         status = self.status(run_id)
         if isinstance(status.get("step"), int) and status["step"] > step:
             self.set_status(run_id, status.get("status", "interrupted"), step=step)
 
     def delete(self, run_id: str) -> None:
-        shutil.rmtree(self.path(run_id))
+        path = self.path(run_id)
+        if path.is_symlink():  # a planted link: remove the link, never what it points to
+            path.unlink()
+        else:
+            shutil.rmtree(path)
         with self._lock:
             self._metrics.pop(run_id, None)
             self._configs.pop(run_id, None)
+
+    # -- stopping a run that any process trains ------------------------------------------------
+    def request_stop(self, run_id: str) -> float:
+        """Ask whoever trains the run (this server, another one, the CLI) to save and stop; returns when."""
+        at = time.time()
+        files.replace(self.path(run_id), STOP_FILE, json.dumps({"at": at, "pid": os.getpid()}).encode())
+        return at
+
+    def stop_requested(self, run_id: str) -> float | None:
+        """When a stop request still waiting for the trainer was sent (Unix s), or None."""
+        try:
+            at = files.read_json(self.path(run_id), STOP_FILE, 1024, 1).get("at")
+        except (ValueError, OSError, AttributeError):
+            return None
+        return at if schema.is_time(at) else None
+
+    def _stop_taken(self, run_id: str) -> dict:
+        """The stop request the run honoured (status fields), and the request removed."""
+        at = self.stop_requested(run_id)
+        self._clear_stop(run_id)
+        return {"stop_requested": at, "stop_taken": time.time()} if at is not None else {}
+
+    def _clear_stop(self, run_id: str) -> None:
+        with contextlib.suppress(OSError):
+            (self.path(run_id) / STOP_FILE).unlink()
 
     @contextlib.contextmanager
     def lock(self, run_id: str, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
@@ -160,13 +206,19 @@ class RunStore:
         The lock is an flock on `.lock`: the kernel drops it when its process dies, even by
         kill -9, so a held lock means a live owner. Readers probe it too (`owner_alive`, for a
         few microseconds, at every listing), so a trainer retries for `wait_s` seconds before
-        it concludes that another trainer holds it. Stale temporary files of a killed writer
-        are removed once the lock is ours.
+        it concludes that another trainer holds it. A folder with a link or special file among
+        its files is refused (ValueError): training it could write outside the store. Stale
+        temporary files of a killed writer, and a stop request of an earlier session, are
+        removed once the lock is ours.
         """
+        path = self.path(run_id)
+        if path.is_symlink() or files.links(path, RUN_FILES):
+            raise ValueError(f"run {run_id} is refused: {', '.join(files.links(path, RUN_FILES)) or 'its folder'} "
+                             f"is a link or a special file, and writing there could leave the run folder")
         if fcntl is None:
             yield
             return
-        fd = os.open(self.path(run_id) / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        fd = os.open(path / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             deadline = time.monotonic() + wait_s
             while True:
@@ -178,7 +230,7 @@ class RunStore:
                         raise RunBusy(f"run {run_id} is being trained by another process or thread "
                                       f"(pid {self.status(run_id).get('pid', '?')}); wait for it or stop it") from None
                     time.sleep(0.02)
-            for stale in self.path(run_id).glob(".*.pt.*.tmp"):  # checkpoint.save_atomic's
+            for stale in path.glob(".*.tmp"):  # checkpoint.save_atomic's and files.replace's
                 stale.unlink(missing_ok=True)
             yield
         finally:
@@ -198,14 +250,21 @@ class RunStore:
 
     def _locked(self, run_id: str) -> bool:
         try:
-            fd = os.open(self.path(run_id) / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        except OSError:
+            with files.folder(self.path(run_id)) as dfd:
+                flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                fd = os.open(".lock", flags, 0o600, dir_fd=dfd) if dfd is not None else \
+                    os.open(self.path(run_id) / ".lock", flags, 0o600)
+        except (OSError, ValueError):
             return False
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return False
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return False
         except BlockingIOError:
             return True
+        except OSError:
+            return False
         finally:
             os.close(fd)
 
@@ -216,7 +275,7 @@ class RunStore:
         return self.root / run_id
 
     def exists(self, run_id: str) -> bool:
-        return bool(_ID.match(run_id)) and (self.root / run_id / "config.json").exists()
+        return isinstance(run_id, str) and bool(_ID.match(run_id)) and os.path.lexists(self.root / run_id / "config.json")
 
     def readable(self, run_id: str) -> bool:
         """The run exists and its config.json can be read (its status may still be odd)."""
@@ -227,66 +286,86 @@ class RunStore:
         got = self._config(run_id)
         if isinstance(got, str):
             raise ValueError(f"run {run_id} is unreadable: {got}")
-        return got
+        return got[0]
+
+    def created(self, run_id: str) -> float:
+        got = self._config(run_id)
+        return 0.0 if isinstance(got, str) else got[1].get("created", 0.0)
 
     def _config(self, run_id: str):
-        """RunConfig, or the reason it cannot be read (a string); cached until the file changes."""
-        path = self.path(run_id) / "config.json"
+        """(RunConfig, meta), or the reason it cannot be read (a string); cached until the file changes."""
+        path = self.path(run_id)
         try:
-            st = path.stat()
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+            st = os.lstat(path / "config.json")
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_mode)
         except OSError as err:
             return f"config.json: {err.strerror or 'cannot be read'}"
         cached = self._configs.get(run_id)
         if cached and cached[0] == stamp:
-            return cached[1][0] if isinstance(cached[1], tuple) else cached[1]
+            return cached[1]
         try:
-            meta = self._read_json(path)
-            if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
-                raise ValueError("not a run config (no 'config' object)")
+            meta = files.read_json(path, "config.json", MAX_JSON, schema.CONFIG_DEPTH)
+            problem = schema.meta_problem(meta)
+            if problem:
+                raise ValueError(problem)
             config = RunConfig.from_dict(meta["config"])
             config.validate()
             result = (config, meta)
-        except (OSError, ValueError, TypeError) as err:
+        except Exception as err:  # noqa: BLE001 (anything in one folder is that folder's row, never the page's)
             result = f"config.json: {_reason(err)}"
         self._configs[run_id] = (stamp, result)
-        return result[0] if isinstance(result, tuple) else result
+        return result
 
     def status(self, run_id: str) -> dict:
+        """status.json checked field by field; {"status": "unknown", "step": 0, "problem": why} otherwise."""
+        got = self._status(run_id)
+        return {"status": "unknown", "step": 0, "problem": got} if isinstance(got, str) else got
+
+    def _status(self, run_id: str) -> dict | str:
         try:
-            st = self._read_json(self.path(run_id) / "status.json")
-        except (OSError, ValueError):
-            return {"status": "unknown", "step": 0}
-        return st if isinstance(st, dict) else {"status": "unknown", "step": 0}
+            st = files.read_json(self.path(run_id), "status.json", MAX_JSON, schema.STATUS_DEPTH)
+        except (ValueError, OSError) as err:
+            return _reason(err)
+        problem = schema.status_problem(st)
+        if problem:
+            return problem
+        st.setdefault("step", 0)
+        return st
 
     def metrics(self, run_id: str) -> list[dict]:
         """Every complete, well-formed line so far (a line being written is skipped, not an error).
 
-        Incremental: only the bytes added since the last call are read and parsed, and the
-        cache is shared by every page and session of this process (20 students polling one
-        run read each new line once, not 20 times the whole file).
+        Incremental: only the bytes added since the last call are read and parsed, in bounded
+        chunks, and the cache is shared by every page and session of this process (20 students
+        polling one run read each new line once, not 20 times the whole file). A line longer
+        than MAX_LINE is skipped without being kept (`skipped_lines` counts them); a refused
+        file (a link, a FIFO) reads as no events.
         """
-        path = self.path(run_id) / "metrics.jsonl"
         with self._lock:
             cache = self._metrics.setdefault(run_id, _MetricsCache())
         with cache.lock:
+            restarts = cache.reader.restarts
             try:
-                st = path.stat()
-            except OSError:
+                lines = cache.reader.read(self.path(run_id), "metrics.jsonl")
+            except (ValueError, OSError):
+                cache.reset()
                 return []
-            if (st.st_ino, st.st_dev) != cache.file or st.st_size < cache.offset:  # replaced or rewound
-                cache.reset((st.st_ino, st.st_dev))
-            if st.st_size > cache.offset:
-                with open(path, "rb") as f:
-                    f.seek(cache.offset)
-                    chunk = f.read(st.st_size - cache.offset)
-                end = chunk.rfind(b"\n") + 1  # a line still being written waits for the next call
-                for line in chunk[:end].splitlines():
-                    event = _event(line)
-                    if event is not None:
-                        cache.events.append(event)
-                cache.offset += end
+            if cache.reader.restarts != restarts:  # rewound or replaced: the reader started over
+                cache.events = []
+            for line in lines:
+                event = _event(line)
+                if event is not None:
+                    cache.events.append(event)
             return list(cache.events)
+
+    def metrics_version(self, run_id: str) -> tuple:
+        """What identifies the metrics read so far (file, bytes): a key for caches of derived tables."""
+        cache = self._metrics.get(run_id)
+        return (run_id,) if cache is None else (run_id, cache.reader.file, cache.reader.offset)
+
+    def skipped_lines(self, run_id: str) -> int:
+        cache = self._metrics.get(run_id)
+        return 0 if cache is None else cache.reader.skipped
 
     def list(self) -> list[RunInfo]:
         """All readable runs, newest first. Runs whose owner died are marked 'interrupted' here."""
@@ -302,31 +381,42 @@ class RunStore:
         except OSError:
             return [], []
         for path in folders:
-            if not _ID.match(path.name) or not path.is_dir():
-                continue
-            got = self._config(path.name)
-            if isinstance(got, str):
-                broken.append(Unreadable(path.name, got))
+            if not _ID.match(path.name):
                 continue
             try:
-                st = self._read_json(path / "status.json")
-            except (OSError, ValueError) as err:
-                broken.append(Unreadable(path.name, f"status.json: {_reason(err)}"))
-                continue
-            problem = _status_problem(st)
-            if problem:
-                broken.append(Unreadable(path.name, f"status.json: {problem}"))
-                continue
-            if st["status"] in ACTIVE and not self.owner_alive(path.name, st):
-                st = self._interrupt(path.name) or st
-            meta = self._configs[path.name][1][1]
-            label = meta.get("label") if isinstance(meta.get("label"), str) else path.name
-            created = meta.get("created") if isinstance(meta.get("created"), (int, float)) else 0.0
-            diverged = tuple(m for m in st.get("diverged") or () if isinstance(m, str))
-            runs.append(RunInfo(path.name, label, got, st["status"], st["step"], created,
-                                str(st.get("message", "")), diverged))
+                got = self._scan_one(path)
+            except Exception as err:  # noqa: BLE001 (one folder's surprise is its own row)
+                got = f"{_reason(err)}"
+            if isinstance(got, RunInfo):
+                runs.append(got)
+            elif got:
+                broken.append(Unreadable(path.name, got))
         runs.sort(key=lambda r: r.created, reverse=True)
         return runs, broken
+
+    def _scan_one(self, path: Path) -> RunInfo | str:
+        """One folder as a RunInfo, or why it is unreadable ("" for what is not a run folder)."""
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            return "the run folder is a symlink (links are never followed)"
+        if not stat.S_ISDIR(info.st_mode):
+            return ""
+        linked = files.links(path, RUN_FILES)
+        if linked:
+            return f"{linked[0]}: a symlink or special file (links are never followed)"
+        got = self._config(path.name)
+        if isinstance(got, str):
+            return got
+        st = self._status(path.name)
+        if isinstance(st, str):
+            return f"status.json: {st}"
+        if st["status"] in ACTIVE and not self.owner_alive(path.name, st):
+            st = self._interrupt(path.name) or st
+        config, meta = got
+        label = meta.get("label") or path.name
+        diverged = tuple(st.get("diverged") or ())
+        return RunInfo(path.name, label, config, st["status"], st["step"], float(meta.get("created", 0.0)),
+                       str(st.get("message", "")), diverged)
 
     def _interrupt(self, run_id: str) -> dict | None:
         """Mark a run whose owner is gone 'interrupted'; under its lock, so a live owner is never overwritten."""
@@ -340,69 +430,40 @@ class RunStore:
                                 message="its process stopped while this run was going; " +
                                 ("resume it" if resumable else "it had saved no checkpoint yet"))
                 return self.status(run_id)
-        except (RunBusy, OSError):
+        except (ValueError, OSError):  # RunBusy, a refused folder
             return None
 
     # -- files -----------------------------------------------------------------------------
     @staticmethod
-    def _write_json(path: Path, obj: dict) -> None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            tmp.write_text(json.dumps(obj, indent=1), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
-            raise
-
-    @staticmethod
-    def _read_json(path: Path):
-        return json.loads(path.read_text(encoding="utf-8"))
+    def _write_json(run_dir: Path, name: str, obj: dict) -> None:
+        files.replace(run_dir, name, json.dumps(obj, indent=1, allow_nan=False).encode("utf-8"))
 
 
 class _MetricsCache:
-    """What has been read of one metrics.jsonl: the file's identity, the byte offset, the events."""
+    """What has been read of one metrics.jsonl: the reader (file, offset, skipped lines) and the events."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.reset(None)
+        self.reset()
 
-    def reset(self, file) -> None:
-        self.file, self.offset, self.events = file, 0, []
+    def reset(self) -> None:
+        self.reader, self.events = files.LineReader(MAX_LINE), []
 
 
 def _event(line: bytes) -> dict | None:
     """One metrics.jsonl line as an event dict, or None when it is not a well-formed one."""
+    if files.json_depth(line, schema.LINE_DEPTH) > schema.LINE_DEPTH:
+        return None
     try:
-        e = json.loads(line.decode("utf-8"))
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError both
+        e = json.loads(line.decode("utf-8"))  # NaN is allowed here: a diverged model's loss
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError both
         return None
-    if not isinstance(e, dict) or e.get("kind", "metrics") not in ("metrics", "status"):
-        return None
-    if not isinstance(e.get("model"), str) or type(e.get("step")) is not int:
-        return None
-    if any(k in e and e[k] is not None and (type(e[k]) not in (int, float)) for k in _NUMBERS):
-        return None
-    if e.get("kind") == "status" and not (isinstance(e.get("status"), str) and isinstance(e.get("message", ""), str)):
-        return None
-    if "probes" in e and not isinstance(e["probes"], dict):
-        return None
-    return e
+    return None if schema.event_problem(e) else e
 
 
 def _step_of(line: bytes) -> float:
     event = _event(line)
     return event["step"] if event is not None else float("inf")  # a malformed line goes too
-
-
-def _status_problem(st) -> str:
-    if not isinstance(st, dict):
-        return "not a JSON object"
-    if st.get("status") not in STATUSES:
-        return f"unknown status {st.get('status')!r}"
-    if type(st.get("step", 0)) is not int:
-        return f"step is not a whole number ({st.get('step')!r})"
-    st.setdefault("step", 0)
-    return ""
 
 
 def _reason(err: Exception) -> str:

@@ -15,8 +15,8 @@ sees the old file or the new one, never half of one.
 
 Run folders are copied between machines, so the file is read as untrusted: a symlink, a FIFO or
 any other non-regular file, a file over MAX_BYTES, JSON nested deeper than the format (MAX_DEPTH),
-not UTF-8, NaN, or any field of the wrong type reads as "no votes" and never raises. (runs/store.py
-has no bounded reader to share yet, so this module has its own, `_read_bounded`.)
+not UTF-8, NaN, or any field of the wrong type reads as "no votes" and never raises. The bounded
+reading and the atomic write are runs/files.py's, shared with the run store.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ import math
 import os
 import re
 import secrets
-import stat
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
+
+from . import files
 
 try:
     import fcntl
@@ -48,7 +49,6 @@ MAX_CHOICE = 48  # characters: a model entry ("resnet56:shortcut=B,design=full_p
 MAX_DEPTH = 3  # {"votes": {token: {"choice", "at"}}}: three levels of objects, nothing deeper
 LOCK_WAIT_S = 2.0  # a writer holds the lock for milliseconds; longer means something is wrong
 _TOKEN = re.compile(r"[0-9a-f]{32}")
-_SPECIAL = re.compile(rb'["\\\[\]{}]')  # the bytes that open or close strings and containers
 
 
 class VoteRefused(ValueError):
@@ -81,8 +81,11 @@ def is_token(token) -> bool:
 
 def read(run_dir: str | os.PathLike) -> dict[str, Vote]:
     """The run's votes by token; {} when there are none or the file is not a well-formed votes file."""
-    data = _read_bounded(Path(run_dir) / VOTES_FILE, MAX_BYTES)
-    return {} if data is None else _parse(data)
+    try:
+        data = files.read_bytes(run_dir, VOTES_FILE, MAX_BYTES)
+    except (files.FileProblem, OSError):
+        return {}
+    return _parse(data)
 
 
 def cast(run_dir: str | os.PathLike, token: str, choice: str, at: float | None = None,
@@ -111,7 +114,7 @@ def cast_many(run_dir: str | os.PathLike, new: Mapping[str, Vote], wait_s: float
             data = _serialise(votes)
             if len(data) > MAX_BYTES:
                 raise VotesFull(f"the votes file would exceed {MAX_BYTES // 1024} KiB")
-            _replace(run_dir / VOTES_FILE, data)
+            files.replace(run_dir, VOTES_FILE, data)
     except OSError as err:  # the run was deleted, its folder is read-only, a planted .votes.lock symlink ...
         raise VoteRefused(f"cannot write the votes: {err.strerror or type(err).__name__}") from None
     return votes
@@ -127,38 +130,6 @@ def tally(votes: Mapping[str, Vote], choices: Sequence[str]) -> dict[str, int]:
 
 
 # -- reading untrusted bytes ---------------------------------------------------------------------
-def _read_bounded(path: Path, limit: int) -> bytes | None:
-    """A regular file's bytes if it holds at most `limit`; None for anything else (never blocks, never raises).
-
-    O_NOFOLLOW: a symlink is refused, not followed (to /dev/zero, or a file of another user).
-    O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; fstat then refuses it.
-    The size is checked on the open file (fstat), and the read stops at limit + 1 bytes anyway, in
-    case the file grows between the two.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        chunks, left = [], limit + 1
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        return data if len(data) <= limit else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def _parse(data: bytes) -> dict[str, Vote]:
     """The votes in a file's bytes, or {} if any part of it is not what `cast` writes."""
     if _depth(data) > MAX_DEPTH:  # checked before json.loads, whose recursion a deep file would exhaust
@@ -197,33 +168,8 @@ def _finite(x: int | float) -> bool:
 
 
 def _depth(data: bytes) -> int:
-    """How deep the JSON in `data` nests objects and arrays (stops counting past MAX_DEPTH).
-
-    One pass over the few bytes that matter (quotes, backslashes, brackets), linear in the size:
-    a regular expression for whole strings would backtrack quadratically on a crafted file.
-    """
-    depth = deepest = 0
-    in_string, skip = False, -1
-    for m in _SPECIAL.finditer(data):
-        i = m.start()
-        if i == skip:  # the character after a backslash inside a string
-            continue
-        c = data[i:i + 1]
-        if in_string:
-            if c == b"\\":
-                skip = i + 1
-            elif c == b'"':
-                in_string = False
-        elif c == b'"':
-            in_string = True
-        elif c in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                return deepest
-        elif c in (b"]", b"}"):
-            depth -= 1
-    return deepest
+    """How deep the JSON in `data` nests (files.json_depth, counting stops past MAX_DEPTH)."""
+    return files.json_depth(data, MAX_DEPTH)
 
 
 def _refuse_constant(name: str):
@@ -269,23 +215,3 @@ def _locked(run_dir: Path, wait_s: float) -> Iterator[None]:
 def _serialise(votes: Mapping[str, Vote]) -> bytes:
     doc = {"version": VERSION, "votes": {token: {"choice": v.choice, "at": round(v.at, 3)} for token, v in votes.items()}}
     return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically: a temporary file beside it, then os.replace (under the lock).
-
-    The temporary file is created with O_EXCL | O_NOFOLLOW, so a planted file or symlink of that
-    name is never written through; os.replace swaps the directory entry, so a symlink planted as
-    votes.json is replaced, not followed.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.unlink(missing_ok=True)  # a killed writer's leftover (we hold the lock: nobody else writes it)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

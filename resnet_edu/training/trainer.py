@@ -29,6 +29,9 @@ from .device import pick_device, synchronize
 from .events import Metrics, Status
 from .probes import Probe
 
+STOP_FILE = "stop"  # in run_dir: a stop request from another process (the run store writes it)
+STOP_CHECK_S = 0.5  # how often the loop looks for it: one stat, about a microsecond
+
 
 @dataclass
 class Member:
@@ -121,6 +124,13 @@ class Trainer:
         """Finish the current step, save, and end the run with status 'stopped'."""
         self._stop.set()
 
+    def _stop_file_seen(self) -> bool:
+        """A stop request in the run folder (the Runs page of any server, for a run the CLI trains)."""
+        if self.run_dir is None or time.monotonic() < getattr(self, "_next_stop_check", 0.0):
+            return False
+        self._next_stop_check = time.monotonic() + STOP_CHECK_S
+        return (self.run_dir / STOP_FILE).exists()
+
     @property
     def checkpoint_path(self) -> Path:
         if self.run_dir is None:
@@ -163,7 +173,7 @@ class Trainer:
         self._saved_at = time.monotonic()
         try:
             while self.step < cfg.steps and active:
-                if self._stop.is_set():
+                if self._stop.is_set() or self._stop_file_seen():
                     stopped = True
                     break
                 step = self.step + 1
@@ -303,26 +313,26 @@ class Trainer:
         if not path.exists():
             raise ValueError(f"no checkpoint to resume from at {path}")
         state = checkpoint.load(path)
-        try:
-            saved = RunConfig.from_dict(state["config"])
-            done_steps, saved_members = int(state["step"]), state["members"]
-        except (KeyError, TypeError, ValueError) as err:
-            raise checkpoint.CheckpointError(f"{path} is not a complete resnet_edu checkpoint ({err!r})") from err
-        if done_steps > self.config.steps:
-            raise ValueError(f"cannot resume to {self.config.steps} steps: the checkpoint is already at step "
-                             f"{done_steps}; give --steps {done_steps} or more")
+        # Checked before anything is changed: a wrong checkpoint is one line, and nothing is half-loaded.
+        saved, done_steps = checkpoint.validate(state, {m.name: (m.module, m.optimizer) for m in self.members},
+                                                self.config.steps, path)
         for key in ("models", "dataset", "widths", "batch_size", "seed", "seeds", "train_size"):
             if getattr(saved, key) != getattr(self.config, key):
                 raise ValueError(f"cannot resume: the checkpoint's {key} is {getattr(saved, key)!r}, "
                                  f"this run's is {getattr(self.config, key)!r}")
         for m in self.members:
-            s = saved_members[m.name]
-            m.module.load_state_dict(s["model"])
-            m.optimizer.load_state_dict(s["optimizer"])
-            m.status = "running" if s["status"] == "done" and self.config.steps > state["step"] else s["status"]
+            s = state["members"][m.name]
+            try:
+                m.module.load_state_dict(s["model"])
+                m.optimizer.load_state_dict(s["optimizer"])
+            except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as err:
+                first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+                raise checkpoint.CheckpointError(f"{path}: {m.name}'s weights or optimizer do not fit "
+                                                 f"this run ({first})") from None
+            m.status = "running" if s["status"] == "done" and self.config.steps > done_steps else s["status"]
             m.warmup = s["warmup"]
-            m.last_logged = state["step"]
-        self.step = state["step"]
+            m.last_logged = done_steps
+        self.step = done_steps
 
 
 def train(config: RunConfig, **kw) -> Iterator[Metrics | Status]:
