@@ -236,12 +236,15 @@ def _loop(args, store, trainer, run_id: str, out) -> int:
     if trainer.synthetic:
         print("note: training on the SYNTHETIC dataset (procedural shapes), not CIFAR-10", file=sys.stderr)
     print(f"run {run_id}: {', '.join(config.models)} on {trainer.device.type}, {config.steps} steps "
-          f"(preset {config.preset}); stop with Ctrl-C, resume with --resume {run_id}", file=sys.stderr)
+          f"(preset {config.preset}); stop with Ctrl-C or SIGTERM, resume with --resume {run_id}", file=sys.stderr)
 
-    def on_sigint(signum, frame):  # first Ctrl-C: finish the step and save; second: stop now
+    # SIGTERM (what `timeout`, systemd and `docker stop` send) is a Ctrl-C: finish the step, save,
+    # status "stopped". A second one of either stops now (the loop still saves what was done).
+    def on_signal(signum, frame):
         trainer.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    previous = signal.signal(signal.SIGINT, on_sigint)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.default_int_handler)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     bar = None
     if not args.quiet:
@@ -272,7 +275,8 @@ def _loop(args, store, trainer, run_id: str, out) -> int:
             pass
         return _fail(f"run {run_id} failed at step {trainer.step}: {why}", 1)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if bar is not None:
             bar.close()
     where = store.path(run_id)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from resnet_edu.runs.store import ACTIVE
 
-from . import context, controls, live, vote
+from . import broken, context, controls, live, vote
 from .i18n import formatter, lkey, model_label, t
 
 
@@ -30,6 +30,7 @@ def model_picker(key: str, choices: list[str], defaults: list[str]) -> list[str]
 
 def lab(key: str, models: list[str], view: str = "errors", predict: bool = True) -> None:
     """Everything below the page's own model controls."""
+    broken.listed(key)  # a run folder that cannot be read is named here too, with Delete
     c1, c2, c3 = st.columns([3, 2, 1])
     with c1:
         dataset = controls.dataset_picker(key)

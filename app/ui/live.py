@@ -38,8 +38,19 @@ def run_frames(ids) -> tuple[pd.DataFrame, dict]:
     store, frames, events = context.store(), [], {}
     for rid in ids:
         events[rid] = store.metrics(rid)
-        frames.append(plots.metrics_frame(events[rid], run_id=rid, seed=store.config(rid).seed))
+        frames.append(_frame(str(store.root), store.metrics_version(rid), store.config(rid).seed, events[rid]))
     return pd.concat(frames, ignore_index=True) if frames else plots.metrics_frame([]), events
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _frame(root: str, version: tuple, seed: int, _events: list) -> pd.DataFrame:
+    """One run's table, built once per (run, bytes read) for every session of the server.
+
+    N students watching one run poll it N times per refresh; the store reads each new line once,
+    and this builds each table once, so a watcher costs a cache look-up, not a parse. Callers
+    never modify the frame (pd.concat copies it).
+    """
+    return plots.metrics_frame(_events, run_id=version[0], seed=seed)
 
 
 def _group_body(ids: tuple[str, ...], view: str, predicted: str | None) -> None:

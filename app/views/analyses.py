@@ -13,7 +13,7 @@ from resnet_edu.analysis.attribution import compare_attributions
 from resnet_edu.analysis.landscape import random_line, surface
 from resnet_edu.runs.store import ACTIVE
 
-from ui import context
+from ui import broken, context
 from ui.charts import chart
 from ui.i18n import catalog, formatter, lkey, model_label, t
 
@@ -23,6 +23,7 @@ DEPTHS = [20, 56]
 def render() -> None:
     st.title(t("analyses.title"))
     st.markdown(t("analyses.intro"))
+    broken.listed("analyses")
     training = _training_runs()
     if training:  # a run this page needs is training: follow it, and redraw the page when it ends
         st.fragment(_follow, run_every=2.0)(tuple(training))

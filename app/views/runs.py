@@ -9,7 +9,7 @@ from resnet_edu.runs import export
 from resnet_edu.viz import plots
 from resnet_edu.runs.store import ACTIVE
 
-from ui import context, live
+from ui import broken, context, live
 from ui.charts import chart
 from ui.i18n import formatter, lkey, model_label, seeds_label, t
 
@@ -18,13 +18,13 @@ def render() -> None:
     st.title(t("runs.title"))
     st.caption(t("runs.where", path=str(context.runs_dir())))
     store = context.store()
-    infos, broken = store.scan()
+    infos, broken_runs = store.scan()
     if context.viewer():
         st.info(t("viewer.note"), icon=":material/visibility:")
-    for bad in broken:  # a malformed folder (copied in, half-written) is named, never breaks the page
-        unreadable(bad)
+    for bad in broken_runs:  # a malformed folder (copied in, half-written, linked) is named, never breaks the page
+        broken.unreadable(bad)
     if not infos:
-        if not broken:
+        if not broken_runs:
             st.info(t("runs.empty"))
         return
     table = pd.DataFrame([{
@@ -111,17 +111,6 @@ def run_names(configs: dict) -> dict[str, str]:
             for rid, c in configs.items()}
 
 
-def unreadable(bad) -> None:
-    st.warning(t("runs.unreadable", run=bad.run_id, reason=bad.reason), icon=":material/broken_image:")
-    if context.viewer():
-        return
-    c1, c2 = st.columns([3, 1])
-    sure = c1.checkbox(t("runs.delete_sure"), key=f"sure_{bad.run_id}")
-    if c2.button(t("runs.delete"), key=f"delete_{bad.run_id}", icon=":material/delete:", disabled=not sure):
-        context.store().delete(bad.run_id)
-        st.rerun()
-
-
 def manage(rid: str) -> None:
     store, runner = context.store(), context.runner()
     config, status, events = store.config(rid), store.status(rid), store.metrics(rid)
@@ -130,11 +119,16 @@ def manage(rid: str) -> None:
     message = status.get("message") or runner.errors.get(rid, "")
     if message:
         (st.error if state in ("failed", "diverged") else st.caption)(message)
+    stop_note(rid, state, status)
+    if store.skipped_lines(rid):
+        st.caption(t("runs.skipped_lines", n=store.skipped_lines(rid)))
     c1, c2, c3 = st.columns(3)
-    c1.download_button(t("runs.export_json"), export.run_json(rid, config, status, events),
-                       file_name=f"{rid}.json", mime="application/json", key=f"json_{rid}")
-    c2.download_button(t("runs.export_csv"), export.metrics_csv(events), file_name=f"{rid}.csv",
-                       mime="text/csv", key=f"csv_{rid}")
+    # Built on demand, not at every render of every watcher: a long run's JSON is megabytes.
+    if c1.toggle(t("runs.export_prepare"), key=f"export_{rid}"):
+        c1.download_button(t("runs.export_json"), export.run_json(rid, config, status, events),
+                           file_name=f"{rid}.json", mime="application/json", key=f"json_{rid}")
+        c2.download_button(t("runs.export_csv"), export.metrics_csv(events), file_name=f"{rid}.csv",
+                           mime="text/csv", key=f"csv_{rid}")
     c3.download_button(t("runs.export_cell"), export.notebook_cell(config), file_name=f"{rid}.py",
                        mime="text/x-python", key=f"cell_{rid}")
     st.code(export.notebook_cell(config), language="python")
@@ -142,7 +136,7 @@ def manage(rid: str) -> None:
         return
     c1, c2, c3 = st.columns(3)
     if state in ACTIVE and c1.button(t("live.stop"), key=f"runs_stop_{rid}", icon=":material/stop_circle:"):
-        runner.stop(rid)
+        runner.stop(rid)  # whoever trains it: a request in its folder, honoured at its next step
         st.rerun()
     if state in ("stopped", "interrupted", "failed") and c1.button(t("live.resume"), key=f"runs_resume_{rid}",
                                                                   icon=":material/play_circle:"):
@@ -160,3 +154,13 @@ def manage(rid: str) -> None:
             st.rerun()
     else:
         c2.caption(t("runs.delete_running"))
+
+
+def stop_note(rid: str, state: str, status: dict) -> None:
+    """A stop that was sent and not yet taken, or when the last one took effect."""
+    sent = context.store().stop_requested(rid) if state in ACTIVE else None
+    if sent is not None:
+        st.info(t("runs.stop_sent", at=time.strftime("%H:%M:%S", time.localtime(sent))), icon=":material/stop_circle:")
+    elif state == "stopped" and status.get("stop_requested") and status.get("stop_taken"):
+        st.caption(t("runs.stop_taken", step=f"{status.get('step', 0):,}",
+                     seconds=f"{max(0.0, status['stop_taken'] - status['stop_requested']):.1f}"))

@@ -23,7 +23,8 @@ import traceback
 import torch
 
 from ..training.config import RunConfig
-from ..training.device import pick_cpu_threads
+from ..training import budget
+from ..training.device import pick_cpu_threads, pick_device
 from .store import ACTIVE, RunBusy, RunStore
 
 RESUMABLE = ("stopped", "interrupted", "failed")
@@ -51,6 +52,7 @@ class JobRunner:
     def submit(self, config: RunConfig, label: str = "") -> str:
         """Queue a new run; returns its id at once. Invalid configs raise ValueError here."""
         config.validate()
+        budget.check(config, pick_device(config.device))  # a run that cannot fit is refused here, in one line
         run_id = self.store.create(config, label)
         with self._cond:
             self._queue.append((run_id, False))
@@ -71,19 +73,26 @@ class JobRunner:
             self._queue.append((run_id, True))
             self._cond.notify()
 
-    def stop(self, run_id: str) -> None:
-        """Stop a run: a queued one leaves the queue, a training one saves and ends after its step."""
+    def stop(self, run_id: str) -> float | None:
+        """Stop a run: a queued one leaves the queue, a training one saves and ends after its step.
+
+        Whoever trains it: a run this runner does not know (the CLI's, another server's) gets a
+        stop request in its folder, which its trainer honours at its next step. Returns when the
+        request was sent (None for a run that left this runner's queue at once).
+        """
         with self._cond:
             for item in list(self._queue):
                 if item[0] == run_id:
                     self._queue.remove(item)
                     self.store.set_status(run_id, "stopped", message="stopped before it started")
-                    return
+                    return None
             trainer = self._live.get(run_id)
             if trainer is None and run_id in self._live:
                 self._stopping.add(run_id)  # still building: the worker stops it once built
+        sent = self.store.request_stop(run_id)  # read by any trainer of this run, in any process
         if trainer is not None:
             trainer.request_stop()
+        return sent
 
     def is_live(self, run_id: str) -> bool:
         with self._cond:
@@ -144,7 +153,8 @@ class JobRunner:
     def _train_in_child(self, run_id: str, resume: bool) -> None:
         """The same run in `python -m resnet_edu.runs.worker`; it writes the store, this thread waits."""
         cmd = [sys.executable, "-m", "resnet_edu.runs.worker", str(self.store.root), run_id,
-               "--threads", str(torch.get_num_threads())] + (["--resume"] if resume else [])
+               "--threads", str(torch.get_num_threads()), "--parent", str(os.getpid())] + \
+            (["--resume"] if resume else [])
         env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
         with tempfile.TemporaryFile() as log:
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env)

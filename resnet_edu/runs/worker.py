@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_id")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--parent", type=int, help="the server's pid: when it is gone, stop and save")
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, args.threads))
 
@@ -43,13 +44,16 @@ def main(argv: list[str] | None = None) -> int:
         if stop.is_set():
             t.request_stop()
 
-    parent = os.getppid()
+    # The server's pid from its command line, not os.getppid() read here: importing torch takes
+    # seconds, and a server terminated meanwhile would already have handed this process to init,
+    # whose pid would then pass for the parent and the run would train on, unseen.
+    parent = args.parent or os.getppid()
 
     def watch_parent():  # the server is gone (its children are re-parented): stop and save
         while not stop.is_set():
             if os.getppid() != parent:
                 on_signal(signal.SIGTERM, None)
-            time.sleep(1.0)
+            time.sleep(0.5)
     threading.Thread(target=watch_parent, daemon=True).start()
 
     store = RunStore(args.root)

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import checkpoint, distributed, fastpath, stacked
+from . import budget, checkpoint, distributed, fastpath, stacked
 from .config import RunConfig, model_spec, resolve_precision
 from ..data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
 from ..data.augment import per_channel
@@ -67,6 +67,7 @@ class Trainer:
         if config.batch_size % self.world.size:
             raise ValueError(f"batch size {config.batch_size} does not split evenly over {self.world.size} processes")
         self._stop = threading.Event()
+        budget.check(config, self.device)  # before any net or data is built: one line, not an allocator traceback
 
         train, test = data if data is not None else load_dataset(config.dataset, config.data_dir)
         if config.validation:  # v1 §4.2: 45k/5k split; the 5k play the role of the test set
