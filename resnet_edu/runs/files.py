@@ -283,17 +283,19 @@ def replace(run_dir: str | os.PathLike, name: str, data: bytes, fsync: bool = Fa
             raise
 
 
-def links(run_dir: str | os.PathLike, names) -> list[str]:
-    """Which of `names` in the run folder are not regular files (links, FIFOs, devices, folders)."""
-    bad = []
+def refused(run_dir: str | os.PathLike, names) -> dict[str, str]:
+    """Which of `names` in the run folder are not regular files, and what they are instead."""
+    bad = {}
     for name in names:
         try:
-            info = os.lstat(Path(run_dir) / name)
+            mode = os.lstat(Path(run_dir) / name).st_mode
         except FileNotFoundError:
             continue
-        except OSError:
-            bad.append(name)
+        except OSError as err:
+            bad[name] = err.strerror or type(err).__name__
             continue
-        if not stat.S_ISREG(info.st_mode):
-            bad.append(name)
+        if stat.S_ISLNK(mode):
+            bad[name] = "a symlink, not a file (links are never followed)"
+        elif not stat.S_ISREG(mode):
+            bad[name] = "not a regular file (a FIFO, a device or a folder)"
     return bad

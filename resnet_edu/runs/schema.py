@@ -88,6 +88,8 @@ def event_problem(e) -> str:
         v = e.get(k)
         if v is not None and not (finite(v) or (k in _NAN_OK and is_number(v))):
             return f"{k} is not a finite number"
+    if e.get("time") is not None and not is_time(e["time"]):
+        return "time is not a time"
     if e.get("kind") == "status" and not (_text(e.get("status")) and _text(e.get("message", ""))):
         return "a status without its text"
     if "probes" in e and not _probes_ok(e["probes"]):

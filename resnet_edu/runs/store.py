@@ -212,8 +212,8 @@ class RunStore:
         removed once the lock is ours.
         """
         path = self.path(run_id)
-        if path.is_symlink() or files.links(path, RUN_FILES):
-            raise ValueError(f"run {run_id} is refused: {', '.join(files.links(path, RUN_FILES)) or 'its folder'} "
+        if path.is_symlink() or files.refused(path, RUN_FILES):
+            raise ValueError(f"run {run_id} is refused: {', '.join(files.refused(path, RUN_FILES)) or 'its folder'} "
                              f"is a link or a special file, and writing there could leave the run folder")
         if fcntl is None:
             yield
@@ -401,9 +401,9 @@ class RunStore:
             return "the run folder is a symlink (links are never followed)"
         if not stat.S_ISDIR(info.st_mode):
             return ""
-        linked = files.links(path, RUN_FILES)
-        if linked:
-            return f"{linked[0]}: a symlink or special file (links are never followed)"
+        refused = files.refused(path, RUN_FILES)
+        if refused:
+            return "; ".join(f"{name}: {why}" for name, why in refused.items())
         got = self._config(path.name)
         if isinstance(got, str):
             return got
