@@ -225,8 +225,13 @@ def test_the_budget_counts_weights_like_the_built_net():
 def test_sigterm_saves_and_says_stopped(tmp_path):
     runs = tmp_path / "runs"
     proc, run = _long_cli_run(runs)
-    proc.send_signal(signal.SIGTERM)
-    code = proc.wait(timeout=60)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     status = RunStore(runs).status(run)
     assert code == 130, proc.stderr.read()
     assert status["status"] == "stopped"
