@@ -1,6 +1,6 @@
 """Benchmark (not a test): one real server, one training run, N real browser sessions watching it.
 
-    python -m tests.bench_watchers --watchers 1 5 20
+    python -m tests.bench_watchers --watchers 1 5 10 20          (docs/watchers.md)
 
 For each N: start `streamlit run app/main.py` on 127.0.0.1 (a temporary run store, synthetic
 data, the tiny preset made long), start a run from a browser, close that page, measure the
@@ -10,11 +10,18 @@ again, and how long each page took to draw its first chart. Speeds come from the
 metrics.jsonl (images/s per log window, stamped with wall-clock time); the median of the
 windows inside each phase is reported. Say the machine's load with the figures: on a shared
 machine they move.
+
+Cores (issue 24): in a classroom the browsers run on the students' machines, so here they are
+kept off the server's cores. With 2 or more cores the server and the training it starts run under
+`taskset -c 0` (--server-cores) and this script, playwright's driver and every Chromium under
+core 1 (--browser-cores; set on this process before anything starts, so all of them inherit it).
+--no-pin gives the old set-up: everything on every core, the browsers reniced to 19.
 """
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -106,16 +113,18 @@ def open_watchers(browser, url: str, run_id: str, n: int) -> list[tuple[object, 
     return out
 
 
-def measure(n: int, seconds: float = 30.0, settle: float = 5.0) -> dict:
+def measure(n: int, seconds: float = 30.0, settle: float = 5.0, server_cores: str | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         root, port = Path(tmp), free_port()
+        prefix = ("taskset", "-c", server_cores) if server_cores else ()
         server = start_server(root, port, env={"RESNET_EDU_TEST_TINY": "1", "RESNET_EDU_TINY_STEPS": "1000000"},
-                              timeout=90)
+                              timeout=90, prefix=prefix)
         url = f"http://127.0.0.1:{port}"
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        renice_below(server.pid)
+        if not server_cores:
+            renice_below(server.pid)
         try:
             run_dir = start_run(browser, url, root / "runs")
             time.sleep(settle)
@@ -152,17 +161,28 @@ def measure(n: int, seconds: float = 30.0, settle: float = 5.0) -> dict:
             "ratio": round(busy / base, 3), "render_s_median": round(statistics.median(renders), 2),
             "render_s_max": round(max(renders), 2), "newcomer_render_s": round(newcomer, 2),
             "windows": [len(alone), len(watched)],
-            "server_cpu_cores": [round(server_alone, 2), round(server_watched, 2)], "load_avg_1min": round(os.getloadavg()[0], 2)}
+            "server_cpu_cores": [round(server_alone, 2), round(server_watched, 2)],
+            "server_cpu_per_watcher": round((server_watched - server_alone) / n, 3),
+            "pinned": {"server": server_cores, "browsers": sorted(os.sched_getaffinity(0))} if server_cores else None,
+            "load_avg_1min": round(os.getloadavg()[0], 2)}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--watchers", type=int, nargs="+", default=[1, 5, 20])
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each measured phase")
+    parser.add_argument("--server-cores", default="0", help="taskset list for the server and its training")
+    parser.add_argument("--browser-cores", default="1", help="cores for this script and the browsers")
+    parser.add_argument("--no-pin", action="store_true", help="no taskset: browsers reniced instead")
     args = parser.parse_args(argv)
-    print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} at the start", flush=True)
+    pin = not args.no_pin and (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+    if pin:  # before playwright starts: its driver and every Chromium inherit this process's cores
+        os.sched_setaffinity(0, {int(c) for c in args.browser_cores.split(",")})
+    print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} at the start, "
+          f"{'server on ' + args.server_cores + ', browsers on ' + args.browser_cores if pin else 'not pinned'}",
+          flush=True)
     for n in args.watchers:
-        print(json.dumps(measure(n, args.seconds)), flush=True)
+        print(json.dumps(measure(n, args.seconds, server_cores=args.server_cores if pin else None)), flush=True)
     return 0
 
 

@@ -25,10 +25,11 @@ def free_port() -> int:
 
 
 def start_server(root: Path, port: int, env: dict[str, str] | None = None, drop: tuple[str, ...] = (),
-                 timeout: float = 120) -> subprocess.Popen:
+                 timeout: float = 120, prefix: tuple[str, ...] = ()) -> subprocess.Popen:
     """The app with its run store in root/runs and its data folder root/data (empty: the synthetic set).
 
-    env: extra variables (e.g. the tiny preset for a benchmark); drop: variables to remove from ours.
+    env: extra variables (e.g. the tiny preset for a benchmark); drop: variables to remove from ours;
+    prefix: a command to start it under (("taskset", "-c", "0") pins it and the training it starts).
     """
     full = {**os.environ, "RESNET_EDU_RUNS_DIR": str(root / "runs"), "RESNET_EDU_DATA_DIR": str(root / "data"),
             **(env or {})}
@@ -36,7 +37,7 @@ def start_server(root: Path, port: int, env: dict[str, str] | None = None, drop:
         full.pop(key, None)
     (root / "data").mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
+        [*prefix, sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     end = time.time() + timeout
