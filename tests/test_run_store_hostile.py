@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from resnet_edu.runs.jobs import JobRunner
+from resnet_edu.runs.jobs import JobRunner, fail_run
 from resnet_edu.runs.store import RunStore
 from resnet_edu.training import budget, checkpoint
 from resnet_edu.training.config import model_spec, preset
@@ -136,12 +136,9 @@ def test_a_linked_metrics_file_is_never_written_through(tmp_path, tiny_config):
 
     with pytest.raises(ValueError, match="symlink"):
         store.append(run, {"kind": "status", "model": "*", "step": 0, "status": "failed"})
-    runner = JobRunner(store)
-    try:
-        runner.resume(run)  # the path: a resume whose checkpoint fails, then "failed" is recorded
-    except ValueError:
-        pass
-    runner.wait_idle(60)
+    with pytest.raises(ValueError, match="link"):
+        JobRunner(store).resume(run)  # refused before it is queued
+    fail_run(store, run, RuntimeError("the checkpoint failed to load"))  # the path: "failed" recorded
     assert outside.read_text() == "someone else's file\n"
     assert [b.run_id for b in store.unreadable()] == [run]
     with pytest.raises(ValueError, match="link"):

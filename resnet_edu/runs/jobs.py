@@ -61,6 +61,7 @@ class JobRunner:
 
     def resume(self, run_id: str) -> None:
         """Queue a stopped or interrupted run to continue from its checkpoint (once, however often asked)."""
+        self.store.check_writable(run_id)  # a linked file: refused here, before it is queued
         if not (self.store.path(run_id) / "checkpoint.pt").exists():
             raise ValueError("this run has no checkpoint to resume from (it stopped before its first save)")
         with self._cond:  # the check and the enqueue under one lock: two clicks queue it once
@@ -133,6 +134,7 @@ class JobRunner:
                 _unqueue(self.store, run_id, str(err))
             except BaseException as err:  # noqa: BLE001 (a failing handler must not kill the worker)
                 _report(f"run {run_id}: {_explain(err)}")
+                _unqueue(self.store, run_id, _explain(err))  # never left "queued" by a live server
             finally:
                 with self._cond:
                     self._live.pop(run_id, None)

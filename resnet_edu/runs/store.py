@@ -211,10 +211,8 @@ class RunStore:
         temporary files of a killed writer, and a stop request of an earlier session, are
         removed once the lock is ours.
         """
+        self.check_writable(run_id)
         path = self.path(run_id)
-        if path.is_symlink() or files.refused(path, RUN_FILES):
-            raise ValueError(f"run {run_id} is refused: {', '.join(files.refused(path, RUN_FILES)) or 'its folder'} "
-                             f"is a link or a special file, and writing there could leave the run folder")
         if fcntl is None:
             yield
             return
@@ -232,9 +230,17 @@ class RunStore:
                     time.sleep(0.02)
             for stale in path.glob(".*.tmp"):  # checkpoint.save_atomic's and files.replace's
                 stale.unlink(missing_ok=True)
+            self._clear_stop(run_id)  # a request to an earlier session of this run is not one to this
             yield
         finally:
             os.close(fd)  # closing releases the flock
+
+    def check_writable(self, run_id: str) -> None:
+        """ValueError when the run folder, or one of its files, is a link or a special file."""
+        path = self.path(run_id)
+        if path.is_symlink() or files.refused(path, RUN_FILES):
+            raise ValueError(f"run {run_id} is refused: {', '.join(files.refused(path, RUN_FILES)) or 'its folder'} "
+                             f"is a link or a special file, and writing there could leave the run folder")
 
     def owner_alive(self, run_id: str, status: dict | None = None) -> bool:
         """Is a live process training (or about to train) this run?"""
