@@ -88,6 +88,8 @@ def test_link_reproduces_view_and_runs_page(monkeypatch, tmp_path):
     assert at.multiselect(key="runs_chosen").value == [run_id]
     spec = plotly_specs(at)[0]
     assert spec.get("frames"), "replay animates the recorded curves"
+    assert len(at.get("download_button")) == 1  # the notebook cell; the exports are built on demand
+    at.toggle(key=f"export_{run_id}").set_value(True).run()
     assert len(at.get("download_button")) == 3
 
 
