@@ -294,10 +294,6 @@ class RunStore:
             raise ValueError(f"run {run_id} is unreadable: {got}")
         return got[0]
 
-    def created(self, run_id: str) -> float:
-        got = self._config(run_id)
-        return 0.0 if isinstance(got, str) else got[1].get("created", 0.0)
-
     def _config(self, run_id: str):
         """(RunConfig, meta), or the reason it cannot be read (a string); cached until the file changes."""
         path = self.path(run_id)
