@@ -14,6 +14,12 @@ conv and matmul inputs go to bf16 (bf16 has fp32's exponent range: no loss scali
   bf16 156 ms; at 4/8/8 bf16 was about 4× slower. So bf16 needs a first stage of 16 filters.
   Without bf16 units it is emulated and slower, so it stays off.
 - MPS: plain fp32 (channels_last and autocast do not pay there on the PyTorch we pin).
+
+Precision on CUDA depends on the mode (issue 26's measurement, one H200, torch 2.11, ResNet-56,
+batch 128; not re-measured here): eager, bf16 autocast is SLOWER (26.1 ms vs 19.2 ms in fp32: its
+casts are extra kernel launches in a launch-bound step), so eager CUDA trains in fp32; in one
+CUDA graph (graphstep.py) the launches are gone and bf16 wins (5.63 ms vs 7.06 ms), so the
+graph path, CUDA's default, trains in bf16.
 """
 
 import contextlib
@@ -45,16 +51,25 @@ def uses_channels_last(device: torch.device, fast: bool) -> bool:
 CPU_BF16_MIN_WIDTH = 16  # narrower nets are bound by per-layer overhead; bf16 only adds casts
 
 
+def uses_graph(device: torch.device, graph: bool | None, compile: bool = False) -> bool:
+    """The whole step as one CUDA graph (graphstep.py)? None means auto: on CUDA, unless compiling
+    (torch.compile's reduce-overhead mode makes its own graphs). Never off CUDA."""
+    if compile or device.type != "cuda":
+        return False
+    return True if graph is None else bool(graph)
+
+
 def uses_bf16(device: torch.device, fast: bool, model: nn.Module | None = None, *,
-              first_width: int | None = None) -> bool:
+              first_width: int | None = None, graph: bool = True) -> bool:
     """bf16 autocast for this model on this device (see the module doc for the measurements).
 
     The model matters only by its first conv's width; `first_width` gives it without a model.
+    `graph`: on CUDA, whether the step runs as one CUDA graph (bf16 pays only there).
     """
     if not fast:
         return False
     if device.type == "cuda":
-        return True
+        return graph
     if device.type != "cpu" or not cpu_has_bf16_units():
         return False
     if model is not None:
