@@ -114,8 +114,8 @@ class UnitStep:
             self.loss_sum, self.err_sum = group.loss_sum, group.err_sum  # (S,) each
         S = len(members)
         # Which rows of each parameter belong to which member: the lr of member s on its rows.
-        self._rows = [None if S == 1 else (S if k.startswith("fc.") else p.shape[0] // S)
-                      for k, p in zip(self._names(), self.params)]
+        # fc (S, 10, C): one row per member (1); the others (S·C, ...): C rows per member.
+        self._rows = [1 if k.startswith("fc.") else p.shape[0] // S for k, p in zip(self._names(), self.params)]
 
     def _names(self) -> list[str]:
         return self.group.net.names if self.group is not None else [k for k, _ in self.net.named_parameters()]
@@ -169,8 +169,7 @@ class UnitStep:
         if len(self.members) == 1:
             rates = [lrs[0]] * len(self.params)  # a 0-dim device tensor: no host value
         else:  # member s's lr on its rows of each parameter: (rows,) -> broadcast over the rest
-            rates = [lrs.view(-1, *[1] * (p.dim() - 1)) if r == len(self.members)
-                     else lrs.repeat_interleave(r).view(-1, *[1] * (p.dim() - 1))
+            rates = [(lrs if r == 1 else lrs.repeat_interleave(r)).view(-1, *[1] * (p.dim() - 1))
                      for r, p in zip(self._rows, self.params)]
         # p + (-1)·v·lr in one rounding, as SGD's p.add_(v, alpha=-lr): the same bits on a CPU.
         torch._foreach_addcmul_(self.params, self.buffers, rates, value=-1.0)
