@@ -66,7 +66,8 @@ def test_cuda_fast_path_uses_bf16_and_fused_sgd(tiny_data, tiny_config):
 
 def test_bench_json_reports_both_paths():
     r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "resnet8", "--device", "cpu",
-                        "--batch-size", "16", "--steps", "2", "--warmup", "1", "--json"],
+                        "--batch-size", "16", "--steps", "2", "--warmup", "1", "--json",
+                        "--loop-preset", "tiny"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
