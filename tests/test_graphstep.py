@@ -11,12 +11,14 @@ The CUDA tests at the end capture and replay for real; they skip without a GPU.
 
 import contextlib
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 import torch
 
 from resnet_edu.perf.opcount import OpCounter
-from resnet_edu.training import graphstep, stacked
+from resnet_edu.training import fastpath, graphstep, stacked
 from resnet_edu.training.config import RunConfig, preset
 from resnet_edu.training.events import Metrics, Status
 from resnet_edu.training.trainer import Trainer
@@ -248,6 +250,17 @@ def test_cuda_graph_replay_matches_eager_and_never_syncs(tiny_data, tiny_config)
     eager = Trainer(dataclasses.replace(cfg, graph=False), data=tiny_data)
     graph = Trainer(dataclasses.replace(cfg, graph=True), data=tiny_data)
     assert graph.graph_mode
+    with fastpath.fp32_eval():  # no TF32: both paths in true fp32
+        _cuda_steps(eager, graph)
+    stacked.sync(graph.stacks)
+    stacked.sync(eager.stacks)
+    for ma, mb in zip(eager.members, graph.members):
+        assert mb.loss_sum.item() == pytest.approx(ma.loss_sum.item(), rel=1e-2)
+        for pa, pb in zip(ma.module.parameters(), mb.module.parameters()):
+            assert torch.allclose(pa, pb, rtol=1e-2, atol=1e-3)
+
+
+def _cuda_steps(eager, graph):
     for step in range(1, graphstep.WARMUP_STEPS + 2):  # warm-up, then the capture
         graph._step_all(graph.members, step, probing=False)
         eager._step_all(eager.members, step, probing=False)
@@ -261,12 +274,6 @@ def test_cuda_graph_replay_matches_eager_and_never_syncs(tiny_data, tiny_config)
         torch.cuda.set_sync_debug_mode("default")
     for step in range(graphstep.WARMUP_STEPS + 2, 11):
         eager._step_all(eager.members, step, probing=False)
-    stacked.sync(graph.stacks)
-    stacked.sync(eager.stacks)
-    for ma, mb in zip(eager.members, graph.members):
-        assert mb.loss_sum.item() == pytest.approx(ma.loss_sum.item(), rel=1e-3)
-        for pa, pb in zip(ma.module.parameters(), mb.module.parameters()):
-            assert torch.allclose(pa, pb, rtol=1e-3, atol=1e-4)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -277,3 +284,12 @@ def test_cuda_graph_run_trains_and_says_its_path(tiny_data, tiny_config):
     assert trainer.path == "graph" and trainer.first_step_s is not None
     assert not any("capture failed" in e.message for e in events if isinstance(e, Status))
     assert all(e.train_loss == e.train_loss for e in events if isinstance(e, Metrics))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="with a GPU this command would train the paper recipe")
+def test_fig6_command_is_accepted_up_to_the_missing_gpu(tmp_path):
+    nine = "plain20,plain32,plain44,plain56,resnet20,resnet32,resnet44,resnet56,resnet110"
+    r = subprocess.run([sys.executable, "-m", "resnet_edu", "train", "--preset", "paper", "--models", nine,
+                        "--device", "cuda", "--dataset", "synthetic", "--runs-dir", str(tmp_path / "runs")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "CUDA was asked for" in r.stderr and "at most" not in r.stderr

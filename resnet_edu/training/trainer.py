@@ -210,8 +210,9 @@ class Trainer:
                     rate = window_steps * cfg.batch_size / max(now - window_start, 1e-9)
                     evaluate = (step % cfg.eval_every == 0 or last) and self.world.is_writer
                     errors = self.evaluate_all(active) if evaluate else {}
+                    sums = self._read_sums(active)  # one host sync for every member's loss and error
                     for m in list(active):
-                        yield from self._log(m, step, rate, errors.get(m.name), probing)
+                        yield from self._log(m, step, rate, errors.get(m.name), probing, *sums[m.name])
                         if m.status != "running":
                             active.remove(m)
                     for unit in self._units or ():
@@ -317,12 +318,19 @@ class Trainer:
         m.loss_sum += loss.detach()
         m.err_sum += (logits.detach().argmax(dim=1) != y).float().mean()
 
-    def _log(self, m: Member, step: int, rate: float, test_error: float | None, probing: bool):
+    def _read_sums(self, members: list[Member]) -> dict[str, tuple[float, float]]:
+        """Each member's (loss sum, error sum) since its last log, averaged over the ranks, read at once."""
+        tensors = [t for m in members for t in (m.loss_sum, m.err_sum)]
+        self.world.mean_(*tensors)  # over the ranks: every rank ends its warm-up alike
+        values = torch.stack(tensors).tolist()
+        return {m.name: (values[2 * i], values[2 * i + 1]) for i, m in enumerate(members)}
+
+    def _log(self, m: Member, step: int, rate: float, test_error: float | None, probing: bool,
+             loss_sum: float, err_sum: float):
         cfg = self.config
         steps = step - m.last_logged
-        self.world.mean_(m.loss_sum, m.err_sum)  # over the ranks: every rank ends its warm-up alike
-        loss = m.loss_sum.item() / steps
-        err = m.err_sum.item() / steps
+        loss = loss_sum / steps
+        err = err_sum / steps
         m.last_logged = step
         m.loss_sum.zero_()
         m.err_sum.zero_()
