@@ -380,9 +380,9 @@ def _print_loop(name: str, r: dict) -> None:
           f"({r['ms_per_step']:.1f} vs {r['bare_step_ms']:.1f} ms); first step {first} after Start; "
           f"64k steps {r['v1_recipe_minutes']:.1f} min")
     if r.get("members", 1) > 1:
-        print(f"{name:12s} {r['members']} models in lockstep ({r['units']} captured units" if r["units"] else
-              f"{name:12s} {r['members']} models in lockstep (", end="")
-        print(f"): {r['images_per_s_all_members']:,.0f} images/s summed over the models")
+        units = f", {r['units']} captured units" if r["units"] else ""
+        print(f"{name:12s} {r['members']} models in lockstep{units}: "
+              f"{r['images_per_s_all_members']:,.0f} images/s summed over the models")
     for note in r["notes"]:
         print(f"{name:12s} note: {note}")
 

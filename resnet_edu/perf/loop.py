@@ -43,7 +43,7 @@ class TrainerLoop:
         self.device = device
         self.trainer = Trainer(cfg, data=(train, test))  # Start: first_step_s counts from here
         self.events = self.trainer.run()
-        self.evaluations = 0  # in timed rounds
+        self.evaluated_at: set[int] = set()  # steps with an evaluation, in timed rounds
         self.notes: list[str] = []
         self._timing = False
 
@@ -57,7 +57,7 @@ class TrainerLoop:
         for event in self.events:
             if isinstance(event, Metrics):
                 if self._timing and event.test_error is not None:
-                    self.evaluations += 1
+                    self.evaluated_at.add(event.step)
                 if event.step >= target:  # the other members' log lines follow in the next round
                     break
             elif event.model == "*" and event.message and event.status == "running" and event.step > 0:
@@ -108,7 +108,7 @@ def loop_figures(loop: TrainerLoop, timed: dict, batch_size: int, ceiling: float
         "trained_in": t.config.trained_in,
         "notes": loop.notes,
         "log_every": loop.log_every, "eval_every": loop.eval_every, "test_images": len(t.test_y),
-        "evaluations_timed": loop.evaluations // max(members, 1),
+        "evaluations_timed": len(loop.evaluated_at),
         "steps_per_round": timed["steps_per_round"], "rounds_ms": timed["rounds_ms"],
         # ceiling: lockstep images/s if every member's step were bound by memory traffic alone
         "of_bandwidth_ceiling": images_per_s / ceiling if ceiling else None,

@@ -6,7 +6,8 @@ plain and a residual net differ only by their shortcuts (v1 Fig. 6's comparison,
     for event in train(preset("quick", dataset="synthetic")):
         print(event)
 
-The loop yields `Metrics` every `log_every` steps (the only time it waits for the device)
+The loop yields `Metrics` every `log_every` steps (the only time it waits for the device, but
+once after the first step, to time it)
 and `Status` events when a model diverges or the run ends. It never prints or plots.
 """
 
