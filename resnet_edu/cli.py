@@ -79,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--no-graph", action="store_true", help="eager steps on CUDA (the graph step is CUDA's default)")
     b.add_argument("--compile", action="store_true", help="torch.compile the models (CUDA; its wait is in first_step_s)")
     b.add_argument("--precision", choices=PRECISIONS, help="training precision of the project's loops (default auto)")
-    b.add_argument("--loop-preset", default="classroom",
-                   help="the preset whose log and evaluation intervals the trainer loop keeps (default classroom)")
+    b.add_argument("--loop-preset",
+                   help="the preset whose log and evaluation intervals the trainer loop keeps "
+                        "(default: classroom on CUDA, quick elsewhere; none: no trainer loop)")
     b.add_argument("--lockstep", action="store_true",
                    help="time the given models as ONE run (e.g. Fig. 6's nine nets), not one by one")
 

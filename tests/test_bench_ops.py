@@ -195,3 +195,11 @@ def test_bench_refuses_bad_batch_sizes():
         r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "resnet8", "--device", "cpu",
                             "--batch-size", bad], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and r.stderr.startswith("error: --batch-size") and "Traceback" not in r.stderr
+
+
+def test_bench_loop_preset_none_skips_the_trainer_loop():
+    r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "resnet8", "--device", "cpu",
+                        "--batch-size", "8", "--steps", "1", "--warmup", "0", "--rounds", "1", "--json",
+                        "--loop-preset", "none"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "trainer_loop" not in json.loads(r.stdout)["resnet8"]

@@ -308,9 +308,15 @@ def main(args) -> int:
         switches["compile"] = True
     if getattr(args, "precision", None):
         switches["precision"] = args.precision
-    loop_preset = getattr(args, "loop_preset", "classroom")
-    if loop_preset not in PRESETS:
-        raise ValueError(f"unknown --loop-preset {loop_preset!r}; allowed: {', '.join(PRESETS)}")
+    # The preset a user of this device runs: classroom on a GPU, quick on a CPU (its logs come every
+    # 10 steps, so a short bench stays short); "none" skips the trainer loop.
+    loop_preset = getattr(args, "loop_preset", None) or ("classroom" if device.type == "cuda" else "quick")
+    if loop_preset == "none":
+        loop_preset = None
+    elif loop_preset not in PRESETS:
+        raise ValueError(f"unknown --loop-preset {loop_preset!r}; allowed: {', '.join(PRESETS)}, none")
+    if loop_preset is None and getattr(args, "lockstep", False):
+        raise ValueError("--lockstep times the trainer loop: give a --loop-preset, not none")
     say = None if args.json else (lambda s: print(s, file=sys.stderr, flush=True))
     results = {}
     for i, size in enumerate(sizes):
