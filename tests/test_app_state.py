@@ -142,3 +142,31 @@ def test_comparing_a_synthetic_and_a_cifar_run_says_which_is_which(monkeypatch, 
     assert "different data" in captions, captions
     names = [tr["name"] for s in plotly_specs(at) for tr in s["data"] if tr.get("name")]
     assert any(n.startswith("SYNTHETIC · ") for n in names) and any(n.startswith("CIFAR-10 · ") for n in names), names
+
+
+def test_after_delete_the_runs_page_no_longer_offers_or_shows_the_run(monkeypatch, tmp_path):
+    """Issue 22: after Delete the selector still showed the deleted id."""
+    app_env(monkeypatch, tmp_path)
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
+    from resnet_edu.training.config import RunConfig
+    from ui import context
+
+    store = context.runner().store
+    gone, kept = (store.create(RunConfig(models=("plain8",), dataset="synthetic")) for _ in range(2))
+    for rid in (gone, kept):
+        store.set_status(rid, "done")
+    at = open_page("runs", runs=gone)
+    no_failures(at)
+    assert at.multiselect(key="runs_chosen").value == [gone]
+    at.checkbox(key=f"sure_{gone}").check().run()
+    at.button(key=f"delete_{gone}").click().run()
+    no_failures(at)
+    assert not (context.runs_dir() / gone).exists()
+    picker = at.multiselect(key="runs_chosen")
+    assert gone not in picker.options and gone not in picker.value, (picker.options, picker.value)
+    assert not any(gone in w.value for w in at.warning), "a deleted run is not reported as a broken link"
+    # The table keeps its most telling columns first: who, what state, when.
+    columns = list(at.dataframe[0].value.columns)
+    assert columns[:4] == ["run", "networks", "status", "created"], columns

@@ -19,6 +19,7 @@ from app_helpers import app_env, no_failures, open_page, plotly_specs
 from resnet_edu.runs import votes
 from resnet_edu.runs.store import RunStore
 from resnet_edu.training.config import preset
+from resnet_edu.viz.theme import TEMPLATE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
 MODELS = ("plain8", "plain32")
@@ -140,6 +141,8 @@ def bars(at) -> dict | None:
     for spec in plotly_specs(at):
         for trace in spec["data"]:
             if trace.get("type") == "bar":
+                # Drawn in the app's one chart template, like every other chart.
+                assert spec["layout"]["template"]["layout"]["font"] == TEMPLATE.layout.font.to_plotly_json()
                 return {"x": trace["x"], "colours": len(trace["marker"]["color"])}
     return None
 
@@ -166,6 +169,8 @@ def test_predictions_made_before_start_are_counted_then_become_the_runs_votes(mo
     for at, choice, shown in ((early, "plain8", "plain-8"), (also_early, "?", "I can't tell")):
         no_failures(at)
         assert "the teacher has not started a run yet" in texts(at)
+        # A student's screen cannot press Start: it is not told to.
+        assert "the teacher's run appears here" in texts(at) and "press Start training" not in texts(at)
         at.radio(key="vote_next.en").set_value(choice).run()
         assert f"Your prediction was sent: {shown}. It counts for the teacher's next run" in texts(at)
     chosen = time.time()

@@ -93,4 +93,5 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True)
         st.divider()
         live.show_group(group, view, st.session_state.get(f"{key}_predicted"))
     elif not live.watch_active(key):
-        st.caption(t("lab.nothing_yet"))
+        # A student's screen cannot press Start: it waits for the teacher's run.
+        st.caption(t("lab.nothing_yet_viewer" if guard["disabled"] else "lab.nothing_yet"))

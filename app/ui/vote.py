@@ -31,6 +31,7 @@ from resnet_edu.runs import votes
 from resnet_edu.runs.store import ACTIVE
 from resnet_edu.viz import gap
 from resnet_edu.viz.style import net_style
+from resnet_edu.viz.theme import themed
 
 from . import context, live
 from .i18n import formatter, lkey, model_label, t
@@ -148,7 +149,8 @@ def reveal(b: Ballot, counts: dict[str, int]) -> None:
     parts = [t("vote.split_unsure", n=n, total=total) if c == UNSURE else
              t("vote.split_item", n=n, total=total, choice=label(c)) for c, n in counts.items() if n]
     st.info(t("vote.revealed", total=total, split="; ".join(parts)), icon=":material/how_to_vote:")
-    st.plotly_chart(split_figure(counts), width="stretch", key=f"vote_split_{b.run_id}",
+    # The app's one chart template (theme=None: Streamlit's theme would replace its fonts and sizes).
+    st.plotly_chart(themed(split_figure(counts)), width="stretch", key=f"vote_split_{b.run_id}", theme=None,
                     config={"displaylogo": False, "displayModeBar": False})
 
 

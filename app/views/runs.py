@@ -27,14 +27,15 @@ def render() -> None:
         if not broken:
             st.info(t("runs.empty"))
         return
+    # What tells runs apart first (state and date stayed off-screen at the end of a wide table: issue 22).
     table = pd.DataFrame([{
         t("runs.col_id"): r.run_id, t("runs.col_models"): ", ".join(map(model_label, r.config.models)),
+        t("runs.col_status"): t(f"status.{r.status}"),
+        t("runs.col_created"): time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)),
+        t("runs.col_step"): f"{r.step:,} / {r.config.steps:,}",
         t("runs.col_data"): t(f"data.{r.config.dataset}"), t("runs.col_preset"): r.config.preset,
         t("runs.col_seed"): ", ".join(map(str, r.config.seeds or (r.config.seed,))), t("runs.col_precision"): r.config.precision,
-        t("runs.col_status"): t(f"status.{r.status}"),
-        t("runs.col_step"): f"{r.step:,} / {r.config.steps:,}",
-        t("runs.col_diverged"): ", ".join(map(model_label, r.diverged)),
-        t("runs.col_created"): time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))} for r in infos])
+        t("runs.col_diverged"): ", ".join(map(model_label, r.diverged))} for r in infos])
     st.dataframe(table, hide_index=True, width="stretch")
 
     ids = [r.run_id for r in infos]
