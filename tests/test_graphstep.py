@@ -19,7 +19,7 @@ import torch
 
 from resnet_edu.perf.opcount import OpCounter
 from resnet_edu.training import fastpath, graphstep, stacked
-from resnet_edu.training.config import RunConfig, preset
+from resnet_edu.training.config import RunConfig, preset, resolve_precision
 from resnet_edu.training.events import Metrics, Status
 from resnet_edu.training.trainer import Trainer
 
@@ -227,8 +227,12 @@ def test_graph_is_on_by_default_only_for_cuda(tiny_data, tiny_config, one_thread
     asked = list(Trainer(dataclasses.replace(tiny_config, graph=True), data=tiny_data).run())
     said = [e for e in asked if isinstance(e, Status) and "CUDA graphs need CUDA" in e.message]
     assert len(said) == 1 and said[0].step == 0
-    # The run records what it trained in, and why.
-    assert Trainer(tiny_config, data=tiny_data).config.trained_in.split(":")[0] in ("fp32, eager", "bf16, eager")
+    # The run records what it trained in, and why; a resumed run (precision now explicit) keeps the reason.
+    resolved = Trainer(tiny_config, data=tiny_data).config
+    assert resolved.trained_in.split(":")[0] in ("fp32, eager", "bf16, eager")
+    assert resolve_precision(resolved) == resolved
+    assert resolve_precision(preset("paper", device="cpu")).trained_in == \
+        "fp32, eager: the config asks for fp32 (the paper trained in fp32)"
 
 
 def test_fig6_nine_nets_in_one_run_in_captured_groups(tiny_data, cpu_graphs, one_thread):

@@ -217,6 +217,8 @@ def resolve_precision(config: RunConfig) -> RunConfig:
                          f"this run's device is {device.type}: use precision fp32 or auto")
     graph = fastpath.uses_graph(device, config.graph, config.compile)
     path = "CUDA graph" if graph else "compiled" if config.compile and device.type == "cuda" else "eager"
+    if config.precision != "auto" and config.trained_in.startswith(f"{config.precision}, {path}:"):
+        return config  # resolved before (a resumed run): keep its reason
     if config.precision != "auto":
         why = f"the config asks for {config.precision}" + (" (the paper trained in fp32)"
                                                           if config.preset == "paper" else "")
