@@ -69,13 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="training speed: this project's loop vs a conventional loop")
     b.add_argument("--models", default="resnet56")
     b.add_argument("--device", default="auto")
-    b.add_argument("--batch-size", type=int, default=128)
+    b.add_argument("--batch-size", default="128", help="a batch size, or several to sweep: 128,256,512")
     b.add_argument("--steps", type=int, default=20)
     b.add_argument("--warmup", type=int, default=3)
     b.add_argument("--rounds", type=int, default=5, help="rounds of the loops alternated (medians are reported)")
     b.add_argument("--stacked", action="store_true",
                    help="also time 3 seeds of plain20 + plain56 stacked vs one by one (--models '' for only this)")
     b.add_argument("--json", action="store_true", help="print one JSON object keyed by model")
+    b.add_argument("--no-graph", action="store_true", help="eager steps on CUDA (the graph step is CUDA's default)")
+    b.add_argument("--compile", action="store_true", help="torch.compile the models (CUDA; its wait is in first_step_s)")
+    b.add_argument("--precision", choices=PRECISIONS, help="training precision of the project's loops (default auto)")
+    b.add_argument("--loop-preset",
+                   help="the preset whose log and evaluation intervals the trainer loop keeps "
+                        "(default: classroom on CUDA, quick elsewhere; none: no trainer loop)")
+    b.add_argument("--lockstep", action="store_true",
+                   help="time the given models as ONE run (e.g. Fig. 6's nine nets), not one by one")
 
     w = sub.add_parser("sweep", help="independent runs, one per seed, spread over the visible GPUs")
     w.add_argument("--models", default="plain20,plain56")

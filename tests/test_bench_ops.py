@@ -126,7 +126,8 @@ def test_evaluation_does_not_recompile(tiny_data, tiny_config, one_thread):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_step_never_synchronises(tiny_data, tiny_config):
-    trainer = Trainer(dataclasses.replace(tiny_config, device="cuda"), data=tiny_data)
+    # The eager step (graph=False); the captured one has its own test in test_graphstep.py.
+    trainer = Trainer(dataclasses.replace(tiny_config, device="cuda", graph=False), data=tiny_data)
     active = list(trainer.members)
     trainer._step_all(active, 1, probing=False)  # first step: allocations, cuDNN autotuning
     torch.cuda.synchronize()
@@ -141,7 +142,8 @@ def test_cuda_step_never_synchronises(tiny_data, tiny_config):
 
 def test_bench_alternates_three_loops_and_counts_ops():
     r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "resnet8", "--device", "cpu",
-                        "--batch-size", "16", "--steps", "1", "--warmup", "1", "--rounds", "2", "--json"],
+                        "--batch-size", "16", "--steps", "1", "--warmup", "1", "--rounds", "2", "--json",
+                        "--loop-preset", "tiny"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     r8 = json.loads(r.stdout)["resnet8"]
@@ -149,6 +151,15 @@ def test_bench_alternates_three_loops_and_counts_ops():
     assert all(len(v) == 2 for v in r8["rounds_ms"].values())
     assert r8["speedup_vs_two_lines"] == pytest.approx(r8["images_per_s"] / r8["two_lines"]["images_per_s"])
     assert r8["ops_per_step"]["from_python"] == 0 and r8["ops_per_step"]["ops"] > 50
+    # What a user gets: the real Trainer.run (tiny preset: logs every 2 steps, evaluations every 4).
+    loop = r8["trainer_loop"]
+    assert loop["path"] == "eager" and loop["log_every"] == 2 and loop["eval_every"] == 4
+    assert loop["steps_per_round"] == 2 and all(len(v) == 2 for v in loop["rounds_ms"].values())
+    assert loop["of_bare_step"] == pytest.approx(loop["bare_step_ms"] / loop["ms_per_step"])
+    assert loop["images_per_s"] == pytest.approx(16 / loop["ms_per_step"] * 1000)
+    assert 0 < loop["first_step_s"] < 60 and loop["of_bandwidth_ceiling"] is None  # no ceiling off CUDA
+    assert loop["v1_recipe_minutes"] == pytest.approx(64_000 * loop["ms_per_step"] / 60_000)
+    assert loop["trained_in"].startswith(loop["precision"] + ", eager")
 
 
 def test_bench_stacked_part_on_tiny_nets(monkeypatch, one_thread):
@@ -162,3 +173,33 @@ def test_bench_stacked_part_on_tiny_nets(monkeypatch, one_thread):
         ops = r["ops_per_step_per_model"][name]
         assert ops["stacked"]["kernels"] < ops["alone"]["kernels"]
     assert "AMD" in bench.cpu_model() or "Intel" in bench.cpu_model() or bench.cpu_model()
+
+
+def test_bench_lockstep_and_batch_sweep():
+    # Fig. 6's set in one run (here two narrow pairs, a tiny check): one trainer loop for all of them.
+    r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "plain8,resnet8,resnet14",
+                        "--device", "cpu", "--batch-size", "8,16", "--steps", "2", "--warmup", "1", "--rounds", "1",
+                        "--loop-preset", "tiny", "--lockstep", "--no-graph", "--json"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) == {"lockstep", "lockstep@batch16"}
+    ls = out["lockstep"]
+    assert ls["models"] == ["plain8", "resnet8", "resnet14"] and ls["members"] == 3 and ls["batch_size"] == 8
+    assert ls["images_per_s_all_members"] == pytest.approx(3 * ls["images_per_s"])
+    assert out["lockstep@batch16"]["batch_size"] == 16
+
+
+def test_bench_refuses_bad_batch_sizes():
+    for bad in ("0", "abc", "128,5000"):
+        r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "resnet8", "--device", "cpu",
+                            "--batch-size", bad], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and r.stderr.startswith("error: --batch-size") and "Traceback" not in r.stderr
+
+
+def test_bench_loop_preset_none_skips_the_trainer_loop():
+    r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "resnet8", "--device", "cpu",
+                        "--batch-size", "8", "--steps", "1", "--warmup", "0", "--rounds", "1", "--json",
+                        "--loop-preset", "none"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "trainer_loop" not in json.loads(r.stdout)["resnet8"]

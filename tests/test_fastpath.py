@@ -47,9 +47,12 @@ def test_cpu_bf16_only_for_nets_wide_enough_to_gain(monkeypatch):
     from resnet_edu.models import build_model
     cpu = torch.device("cpu")
     monkeypatch.setattr(fastpath, "cpu_has_bf16_units", lambda: True)
+    monkeypatch.setattr(fastpath, "cpu_has_amx", lambda: False)  # AVX512-BF16 alone: narrow nets stay fp32
     assert fastpath.uses_bf16(cpu, True, build_model("resnet20"))  # 16/32/64: measured 2.2x faster
     assert not fastpath.uses_bf16(cpu, True, build_model("resnet20", widths=(8, 16, 32)))
     assert not fastpath.uses_bf16(cpu, False, build_model("resnet20"))
+    monkeypatch.setattr(fastpath, "cpu_has_amx", lambda: True)  # AMX: bf16 paid at every width measured
+    assert fastpath.uses_bf16(cpu, True, build_model("resnet20", widths=(4, 8, 8)))
     monkeypatch.setattr(fastpath, "cpu_has_bf16_units", lambda: False)
     assert not fastpath.uses_bf16(cpu, True, build_model("resnet20"))
     assert fastpath.uses_bf16(torch.device("cuda"), True, build_model("resnet20", widths=(4, 8, 8)))
@@ -66,7 +69,8 @@ def test_cuda_fast_path_uses_bf16_and_fused_sgd(tiny_data, tiny_config):
 
 def test_bench_json_reports_both_paths():
     r = subprocess.run([sys.executable, "-m", "resnet_edu", "bench", "--models", "resnet8", "--device", "cpu",
-                        "--batch-size", "16", "--steps", "2", "--warmup", "1", "--json"],
+                        "--batch-size", "16", "--steps", "2", "--warmup", "1", "--json",
+                        "--loop-preset", "tiny"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)

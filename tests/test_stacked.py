@@ -92,8 +92,9 @@ def test_seed_band_in_one_run_equals_separate_runs(tiny_data, tiny_config, one_t
     # lr 0.02: the grouped conv rounds in another order than the single one, and these 4-filter
     # nets at lr 0.1 amplify that float32 rounding about 5x per step (measured: 2e-7 to 3e-4 in
     # 10 steps); at 0.02 it stays at rounding level. The float64 test above is the exact oracle.
+    # fp32: this compares float32 rounding orders (on an AMX CPU "auto" would pick bf16).
     cfg = dataclasses.replace(tiny_config, models=("resnet8",), steps=10, log_every=2, eval_every=4,
-                              lr=0.02, warmup_lr=0.01, warmup_max_steps=4)
+                              lr=0.02, warmup_lr=0.01, warmup_max_steps=4, precision="fp32")
     band, trainer = _metrics(dataclasses.replace(cfg, seeds=(0, 1, 2)), tiny_data)
     assert len(trainer.stacks) == 1 and len(trainer.stacks[0].members) == 3
     for seed in (0, 1, 2):
@@ -128,7 +129,8 @@ def test_per_model_learning_rates_and_bn_counters(tiny_data, tiny_config, one_th
     # A deep net warms up (lr 0.01) while the shallow one does not: both in one stack would
     # need one lr per model. Here: two seeds, warm-up ending per seed at its own step.
     cfg = dataclasses.replace(tiny_config, models=("resnet8",), seeds=(3, 4), steps=8, log_every=1,
-                              eval_every=8, warmup_lr=0.01, warmup_until=0.9, warmup_max_steps=None)
+                              eval_every=8, warmup_lr=0.01, warmup_until=0.9, warmup_max_steps=None,
+                              precision="fp32")  # stacked vs alone to float32 rounding (AMX would pick bf16)
     band, trainer = _metrics(cfg, tiny_data)
     lrs = {}
     for seed in (3, 4):

@@ -107,7 +107,8 @@ def test_checkpoint_records_config_seed_and_provenance(tiny_data, tiny_config, t
     state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
     saved = RunConfig.from_dict(state["config"])
     assert saved.precision in ("fp32", "bf16")  # "auto" resolved: the run records what it used
-    assert saved == dataclasses.replace(tiny_config, precision=saved.precision)
+    assert saved == dataclasses.replace(tiny_config, precision=saved.precision, trained_in=saved.trained_in)
+    assert saved.trained_in.startswith(f"{saved.precision}, eager: ")  # what it trained in, and why
     assert state["seed"] == 0 and state["step"] == 12
     assert state["provenance"]["torch"] == torch.__version__
     assert set(state["members"]) == {"plain8", "resnet8"}

@@ -10,6 +10,13 @@ Three loops, measured in the same process on the same model and device, ALTERNAT
 - project:      the trainer's own step: data on the device as uint8, crop/flip as batched
                 tensor ops, the fast path of fastpath.py, no synchronisation inside the step.
 
+Beside the bare step, `trainer_loop` times what a user gets: the real `Trainer.run` with its
+logs and evaluations at a preset's intervals (`--loop-preset`), alternated with the bare step
+(perf/loop.py), its time from Start to the first finished step, the path it took (CUDA graph,
+eager or compiled) and its 64k-step projection. `--batch-size 128,512` sweeps batch sizes;
+`--no-graph` and `--compile` switch the path; `--lockstep` times the given models as ONE run
+(v1 Fig. 6's nine nets: `--models plain20,...,resnet110 --lockstep`).
+
 `--stacked` adds many-models-as-one: 3 seeds of plain-20 + plain-56 at the quick preset's
 widths (8/16/32), batch 64, stepped as two stacks (training/stacked.py) vs one model after
 another, alternated. Every model also gets its aten ops per training step counted (the CPU
@@ -31,13 +38,12 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from ..training import fastpath
-from ..training.config import RunConfig, model_spec, split_models
+from ..training.config import PRESETS, RunConfig, model_spec, split_models
 from ..data import Split
 from ..training.device import device_label, pick_device, synchronize
+from .loop import V1_RECIPE_STEPS, TrainerLoop, alternate_with_loop, loop_figures
 from .opcount import OpCounter
 from .traffic import BANDWIDTH, bytes_per_image
-
-V1_RECIPE_STEPS = 64_000  # v1 §4.2
 
 
 class HostAugmentedImages(Dataset):
@@ -94,8 +100,12 @@ def project_loop(name: str, device: torch.device, batch_size: int, **config) -> 
         trainer.step += 1
         trainer._step_all(active, trainer.step, probing=False)
     member = trainer.members[0]
-    parts = ["channels_last" if fastpath.uses_channels_last(device, True) else "",
-             "bf16 autocast" if member.bf16 else "", "fused SGD" if device.type == "cuda" else "",
+    parts = ["CUDA graph" if trainer.graph_mode else "",
+             "compiled" if trainer.config.compile and device.type == "cuda" else "",
+             "channels_last" if fastpath.uses_channels_last(device, True) else "",
+             "bf16 autocast" if member.bf16 else "",
+             "fused SGD" if device.type == "cuda" and not trainer.graph_mode else
+             "foreach SGD" if trainer.graph_mode else "",
              "stacked" if trainer.stacks else ""]
     loop = Loop("project", step, ", ".join(p for p in parts if p) or "fp32")
     loop.trainer = trainer
@@ -170,7 +180,12 @@ def normalize_from_lists_ops() -> int:
 
 
 def run(models: list[str], device: torch.device, batch_size: int, steps: int, warmup: int,
-        progress=None, rounds: int = 5) -> dict:
+        progress=None, rounds: int = 5, loop_preset: str | None = "classroom", **switches) -> dict:
+    """Per model: the three loops alternated, then the trainer loop against the bare step.
+
+    switches: RunConfig fields for the project's loops (graph=False, compile=True, precision=...).
+    loop_preset None: no trainer loop.
+    """
     results = {}
     for name in models:
         model_spec(name)  # fail early on a bad name
@@ -179,7 +194,7 @@ def run(models: list[str], device: torch.device, batch_size: int, steps: int, wa
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         loops = [conventional_loop(name, device, batch_size), conventional_loop(name, device, batch_size, True),
-                 project_loop(name, device, batch_size)]
+                 project_loop(name, device, batch_size, **switches)]
         times = alternate(loops, device, steps, warmup, rounds)
         figures = {loop.label: _figures(statistics.median(times[loop.label]) / 1000 * steps, steps, batch_size,
                                         device, loop.path) for loop in loops}
@@ -194,7 +209,28 @@ def run(models: list[str], device: torch.device, batch_size: int, steps: int, wa
                          "speedup_vs_two_lines": project["images_per_s"] / figures["two lines"]["images_per_s"],
                          "device": device_label(device), "batch_size": batch_size, "steps": steps,
                          "rounds": rounds, "torch": torch.__version__}
+        if loop_preset:
+            if progress:
+                progress(f"{name}: the trainer loop ({loop_preset} intervals) against the bare step ...")
+            results[name]["trainer_loop"] = run_loop([name], device, batch_size, steps, warmup, rounds,
+                                                     loop_preset, bare=loops[2], **switches)
     return results
+
+
+def run_loop(models: list[str], device: torch.device, batch_size: int, steps: int, warmup: int, rounds: int,
+             loop_preset: str, bare: Loop | None = None, **switches) -> dict:
+    """The real Trainer.run over `models` in lockstep, alternated with the bare step of the same models."""
+    extra = dict(models=tuple(models), **switches)
+    bare = bare or project_loop(models[0], device, batch_size, **extra)
+    loop = TrainerLoop(tuple(models), device, batch_size, loop_preset, _random_split, **switches)
+    timed = alternate_with_loop(bare, loop, device, steps, warmup, rounds)
+    traffic = sum(bytes_per_image(model_spec(m).build()) for m in models)
+    ceiling = _ceiling(device, traffic)
+    figures = loop_figures(loop, timed, batch_size, ceiling, members=len(loop.trainer.members))
+    figures.update(models=list(models), members=len(loop.trainer.members), preset=loop_preset,
+                   units=len(loop.trainer._units) if loop.trainer._units is not None else None,
+                   device=device_label(device), batch_size=batch_size, torch=torch.__version__)
+    return figures
 
 
 STACKED_MODELS, STACKED_SEEDS, STACKED_WIDTHS, STACKED_BATCH = ("plain20", "plain56"), (0, 1, 2), (8, 16, 32), 64
@@ -245,16 +281,55 @@ def _ceiling(device: torch.device, traffic: float) -> float | None:
     return BANDWIDTH[key] / traffic if key else None
 
 
+def batch_sizes(text) -> list[int]:
+    """'128' or '128,256,512' -> [128, 256, 512] (each 1 to 4,096, at most 8)."""
+    try:
+        sizes = [int(part) for part in str(text).split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"--batch-size {text!r} must be a number or numbers with commas, e.g. 128,512") from None
+    if not sizes or len(sizes) > 8 or any(not 1 <= b <= 4_096 for b in sizes):
+        raise ValueError("--batch-size takes 1 to 8 sizes, each from 1 to 4,096")
+    return sizes
+
+
 def main(args) -> int:
     device = pick_device(args.device)
     models = list(split_models(args.models))
     rounds = getattr(args, "rounds", 5)
-    if args.steps < 1 or args.batch_size < 1 or rounds < 1 or args.warmup < 0:
-        raise ValueError("--steps, --batch-size and --rounds must be at least 1, --warmup at least 0")
-    if args.steps * rounds > 10_000 or args.batch_size > 4_096:
-        raise ValueError("--steps x --rounds is at most 10,000 and --batch-size at most 4,096")
+    sizes = batch_sizes(args.batch_size)
+    if args.steps < 1 or rounds < 1 or args.warmup < 0:
+        raise ValueError("--steps and --rounds must be at least 1, --warmup at least 0")
+    if args.steps * rounds > 10_000:
+        raise ValueError("--steps x --rounds is at most 10,000")
+    switches = {}
+    if getattr(args, "no_graph", False):
+        switches["graph"] = False
+    if getattr(args, "compile", False):
+        switches["compile"] = True
+    if getattr(args, "precision", None):
+        switches["precision"] = args.precision
+    # The preset a user of this device runs: classroom on a GPU, quick on a CPU (its logs come every
+    # 10 steps, so a short bench stays short); "none" skips the trainer loop.
+    loop_preset = getattr(args, "loop_preset", None) or ("classroom" if device.type == "cuda" else "quick")
+    if loop_preset == "none":
+        loop_preset = None
+    elif loop_preset not in PRESETS:
+        raise ValueError(f"unknown --loop-preset {loop_preset!r}; allowed: {', '.join(PRESETS)}, none")
+    if loop_preset is None and getattr(args, "lockstep", False):
+        raise ValueError("--lockstep times the trainer loop: give a --loop-preset, not none")
     say = None if args.json else (lambda s: print(s, file=sys.stderr, flush=True))
-    results = run(models, device, args.batch_size, args.steps, args.warmup, say, rounds) if models else {}
+    results = {}
+    for i, size in enumerate(sizes):
+        suffix = "" if i == 0 else f"@batch{size}"
+        if getattr(args, "lockstep", False) and models:
+            if say:
+                say(f"lockstep: {len(models)} models in one run, batch {size} ...")
+            results["lockstep" + suffix] = run_loop(models, device, size, args.steps, args.warmup, rounds,
+                                                    loop_preset, **switches)
+        elif models:
+            for name, r in run(models, device, size, args.steps, args.warmup, say, rounds, loop_preset,
+                               **switches).items():
+                results[name + suffix] = r
     if getattr(args, "stacked", False):
         results["stacked"] = run_stacked(device, args.steps, args.warmup, rounds, say)
     if args.json:
@@ -266,6 +341,9 @@ def main(args) -> int:
     if device.type != "cuda":
         print("(peak MiB off CUDA is the whole process's peak resident memory, not one path's)")
     for name, r in results.items():
+        if name.startswith("lockstep"):
+            _print_loop(name, r)
+            continue
         if name == "stacked":
             continue
         print(f"{'model':12s} {'loop':56s} {'images/s':>9s} {'ms/step':>8s} {'64k steps':>10s}")
@@ -282,6 +360,8 @@ def main(args) -> int:
         if r["ceiling_images_per_s"]:
             print(f"{name:12s} memory-bandwidth ceiling {r['ceiling_images_per_s']:,.0f} images/s: the project "
                   f"reaches {r['images_per_s'] / r['ceiling_images_per_s']:.0%} of it")
+        if "trainer_loop" in r:
+            _print_loop(name, r["trainer_loop"])
     if "stacked" in results:
         r = results["stacked"]
         ms = r["ms_per_step"]
@@ -296,6 +376,21 @@ def main(args) -> int:
         print(f"normalize with Python-list mean/std adds {r['normalize_from_lists_ops']} ops per batch (tensors "
               f"from Python data: on CUDA blocking host->device copies); the trainer hoists them to the device once")
     return 0
+
+
+def _print_loop(name: str, r: dict) -> None:
+    first = f"{r['first_step_s']:.1f} s" if r["first_step_s"] is not None else "?"
+    print(f"{name:12s} trainer loop ({r['path']}, {r['precision']}; logs every {r['log_every']}, evaluations every "
+          f"{r['eval_every']} on {r['test_images']:,} images, {r['evaluations_timed']} timed): "
+          f"{r['images_per_s']:,.0f} images/s per model, {r['of_bare_step']:.0%} of the bare step "
+          f"({r['ms_per_step']:.1f} vs {r['bare_step_ms']:.1f} ms); first step {first} after Start; "
+          f"64k steps {r['v1_recipe_minutes']:.1f} min")
+    if r.get("members", 1) > 1:
+        units = f", {r['units']} captured units" if r["units"] else ""
+        print(f"{name:12s} {r['members']} models in lockstep{units}: "
+              f"{r['images_per_s_all_members']:,.0f} images/s summed over the models")
+    for note in r["notes"]:
+        print(f"{name:12s} note: {note}")
 
 
 def cpu_model() -> str:

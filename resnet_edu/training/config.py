@@ -62,6 +62,11 @@ class RunConfig:
     # Evaluation is always fp32: bf16 flips test predictions (peer ResNet-56: 92.92 % vs 92.72 %).
     precision: str = "auto"
     compile: bool = False  # torch.compile the models (CUDA only; falls back when it fails)
+    # The whole step as one CUDA graph per group of members (graphstep.py): None = auto (on for
+    # CUDA unless compile is on), False = eager. Off CUDA the step is always eager.
+    graph: bool | None = None
+    # What the run trained in and why (precision, path, the measurement): filled by resolve_precision.
+    trained_in: str = ""
     preset: str = "custom"  # the preset this config came from, for display
 
     def validate(self) -> None:
@@ -151,10 +156,10 @@ class RunConfig:
         return cls(**kw)
 
 
-MAX_MODELS = 8  # models of one run (each holds its weights and optimizer state)
+MAX_MODELS = 9  # models of one run (each holds its weights and optimizer state); v1 Fig. 6 has nine
 MAX_STEPS = 10_000_000  # 150x the paper's 64k
 MAX_BATCH = 4_096
-MAX_MEMBERS = 40  # models x seeds of one run: 8 models of a five-seed band
+MAX_MEMBERS = 45  # models x seeds of one run: Fig. 6's nine nets in a five-seed band
 
 SEED_MARK = "@seed"
 
@@ -210,12 +215,38 @@ def resolve_precision(config: RunConfig) -> RunConfig:
     if config.precision == "bf16" and not fastpath.uses_bf16(device, True):
         raise ValueError(f"precision bf16 needs CUDA or a CPU with bf16 units (AMX or AVX512-BF16); "
                          f"this run's device is {device.type}: use precision fp32 or auto")
+    graph = fastpath.uses_graph(device, config.graph, config.compile)
+    path = "CUDA graph" if graph else "compiled" if config.compile and device.type == "cuda" else "eager"
+    if config.precision != "auto" and config.trained_in.startswith(f"{config.precision}, {path}:"):
+        return config  # resolved before (a resumed run): keep its reason
     if config.precision != "auto":
-        return config
+        why = f"the config asks for {config.precision}" + (" (the paper trained in fp32)"
+                                                          if config.preset == "paper" else "")
+        return dataclasses.replace(config, trained_in=f"{config.precision}, {path}: {why}")
     widths = [64 if s.family == "imagenet" else s.widths[0]
               for s in (model_spec(name, config.widths) for name in config.models)]
-    bf16 = all(fastpath.uses_bf16(device, config.fast, first_width=w) for w in widths)
-    return dataclasses.replace(config, precision="bf16" if bf16 else "fp32")
+    bf16 = all(fastpath.uses_bf16(device, config.fast, first_width=w, graph=graph) for w in widths)
+    precision = "bf16" if bf16 else "fp32"
+    return dataclasses.replace(config, precision=precision,
+                               trained_in=f"{precision}, {path}: {_why_precision(device, config.fast, graph, bf16)}")
+
+
+def _why_precision(device, fast: bool, graph: bool, bf16: bool) -> str:
+    """The measurement behind the automatic precision (see fastpath.py's module doc)."""
+    if not fast:
+        return "the fast path is off"
+    if device.type == "cuda":
+        return ("in one CUDA graph bf16 was faster (issue 26, one H200, torch 2.11: ResNet-56 5.63 ms vs "
+                "7.06 ms in fp32)" if graph else
+                "eager, bf16 autocast was slower (issue 26, one H200, torch 2.11: ResNet-56 26.1 ms vs 19.2 ms "
+                "in fp32: its casts are extra launches)")
+    if device.type == "cpu" and bf16 and fastpath.cpu_has_amx():
+        return "this CPU has AMX bf16 units: bf16 was 1.3-2.0x faster at every width measured (fastpath.py)"
+    if device.type == "cpu" and bf16:
+        return "this CPU has bf16 units and the nets are wide enough to gain (fastpath.py's measurements)"
+    if device.type == "cpu" and fastpath.cpu_has_bf16_units():
+        return f"nets narrower than {fastpath.CPU_BF16_MIN_WIDTH} filters gain nothing from bf16 (fastpath.py)"
+    return f"no bf16 units on this {device.type}: emulated bf16 is slower"
 
 
 def model_spec(entry: str, widths: tuple[int, int, int] = (16, 32, 64)):

@@ -11,9 +11,19 @@ conv and matmul inputs go to bf16 (bf16 has fp32's exponent range: no loss scali
   Measured on the 2-core development machine (/proc/cpuinfo: "AMD EPYC", AVX512-BF16, no
   AMX): ResNet-56 (16/32/64), batch 128: fp32 NCHW 802 ms/step, channels_last 601,
   channels_last + bf16 283; plain-56 at 8/16/32, batch 64: fp32 146 ms,
-  bf16 156 ms; at 4/8/8 bf16 was about 4× slower. So bf16 needs a first stage of 16 filters.
-  Without bf16 units it is emulated and slower, so it stays off.
+  bf16 156 ms; at 4/8/8 bf16 was about 4× slower. So with AVX512-BF16 alone bf16 needs a first
+  stage of 16 filters. With AMX (its bf16 tile units) it pays at every width: measured on a
+  2-core "Intel Xeon" VM with AMX-BF16 (2026-12-05, the trainer's step, fp32 vs bf16 alternated,
+  3 rounds, medians, load 4.6-8): resnet20 16/32/64 batch 128 1,605 vs 815 ms; resnet56 4,422 vs
+  2,184 ms; plain56 8/16/32 batch 64 614 vs 361 ms; plain20 8/16/32 batch 64 246 vs 166 ms;
+  plain20 4/8/8 batch 32 94 vs 72 ms. Without bf16 units it is emulated and slower: off.
 - MPS: plain fp32 (channels_last and autocast do not pay there on the PyTorch we pin).
+
+Precision on CUDA depends on the mode (issue 26's measurement, one H200, torch 2.11, ResNet-56,
+batch 128; not re-measured here): eager, bf16 autocast is SLOWER (26.1 ms vs 19.2 ms in fp32: its
+casts are extra kernel launches in a launch-bound step), so eager CUDA trains in fp32; in one
+CUDA graph (graphstep.py) the launches are gone and bf16 wins (5.63 ms vs 7.06 ms), so the
+graph path, CUDA's default, trains in bf16.
 """
 
 import contextlib
@@ -38,6 +48,19 @@ def cpu_has_bf16_units() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
+@functools.cache
+def cpu_has_amx() -> bool:
+    """True on x86 CPUs with AMX-BF16 tile units (Linux: /proc/cpuinfo): bf16 pays at every width there."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags
+
+
 def uses_channels_last(device: torch.device, fast: bool) -> bool:
     return fast and device.type in ("cuda", "cpu")
 
@@ -45,18 +68,29 @@ def uses_channels_last(device: torch.device, fast: bool) -> bool:
 CPU_BF16_MIN_WIDTH = 16  # narrower nets are bound by per-layer overhead; bf16 only adds casts
 
 
+def uses_graph(device: torch.device, graph: bool | None, compile: bool = False) -> bool:
+    """The whole step as one CUDA graph (graphstep.py)? None means auto: on CUDA, unless compiling
+    (torch.compile's reduce-overhead mode makes its own graphs). Never off CUDA."""
+    if compile or device.type != "cuda":
+        return False
+    return True if graph is None else bool(graph)
+
+
 def uses_bf16(device: torch.device, fast: bool, model: nn.Module | None = None, *,
-              first_width: int | None = None) -> bool:
+              first_width: int | None = None, graph: bool = True) -> bool:
     """bf16 autocast for this model on this device (see the module doc for the measurements).
 
     The model matters only by its first conv's width; `first_width` gives it without a model.
+    `graph`: on CUDA, whether the step runs as one CUDA graph (bf16 pays only there).
     """
     if not fast:
         return False
     if device.type == "cuda":
-        return True
+        return graph
     if device.type != "cpu" or not cpu_has_bf16_units():
         return False
+    if cpu_has_amx():
+        return True
     if model is not None:
         convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
         first_width = convs[0].out_channels if convs else 0

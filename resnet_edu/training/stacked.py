@@ -149,10 +149,13 @@ class StackedCifarNet(nn.Module):
         """Copy the S nets' parameters and running statistics into the stack."""
         for i, k in enumerate(self.names):
             tensors = [dict(n.named_parameters())[k] for n in nets]
-            joined = torch.stack(tensors) if k.startswith("fc.") else torch.cat(tensors)
-            self.params[i] = nn.Parameter(_layout_like(joined, tensors[0]))
+            joined = _layout_like(torch.stack(tensors) if k.startswith("fc.") else torch.cat(tensors), tensors[0])
+            if not _refill(self.params[i], joined):  # the first load; later ones keep the tensors
+                self.params[i] = nn.Parameter(joined)
         for i, k in enumerate(self.buffer_names):
-            setattr(self, f"buf{i}", torch.cat([dict(n.named_buffers())[k] for n in nets]).clone())
+            joined = torch.cat([dict(n.named_buffers())[k] for n in nets])
+            if not _refill(self.b(k), joined):
+                setattr(self, f"buf{i}", joined.clone())
 
     @torch.no_grad()
     def store(self, nets: list[nn.Module], steps: int) -> None:
@@ -172,6 +175,18 @@ class StackedCifarNet(nn.Module):
             return t[s]
         rows = t.shape[0] // self.S
         return t[s * rows:(s + 1) * rows]
+
+
+def _refill(old: torch.Tensor, new: torch.Tensor) -> bool:
+    """Copy `new` into `old` in place when they match (shape, layout, dtype); False if they do not.
+
+    A reload (after a probe step or a resume) keeps the stack's tensors where they are: a CUDA
+    graph captured over them (graphstep.py) replays on the same addresses.
+    """
+    if old.shape != new.shape or old.stride() != new.stride() or old.dtype != new.dtype or old.device != new.device:
+        return False
+    old.detach().copy_(new)
+    return True
 
 
 def _layout_like(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -233,7 +248,9 @@ class StackedSGD:
             parts = [m[k] if m[k] is not None else torch.zeros_like(dict(nets[s].named_parameters())[k])
                      for s, m in enumerate(per_model)]
             joined = torch.stack(parts) if k.startswith("fc.") else torch.cat(parts)
-            self.buffers[i] = joined.to(p.dtype).contiguous(memory_format=_fmt(p))
+            joined = joined.to(p.dtype).contiguous(memory_format=_fmt(p))
+            if not _refill(self.buffers[i], joined):
+                self.buffers[i] = joined
 
     @torch.no_grad()
     def store(self, optimizers: list[torch.optim.Optimizer], nets: list[nn.Module]) -> None:
@@ -276,10 +293,7 @@ class StackedGroup:
 
     def step(self, x: torch.Tensor, y: torch.Tensor, lrs: tuple[float, ...]) -> None:
         """One SGD step of every model. x: (B, 3, 32, 32) shared or (B, S·3, 32, 32); y: (B,) or (S, B)."""
-        if not self._loaded:
-            self.net.load(self.nets)
-            self.opt.load([m.optimizer for m in self.members], self.nets)
-            self._loaded, self._steps = True, 0
+        self.ensure_loaded()
         self.opt.set_lrs(lrs)
         S, B = self.net.S, x.shape[0]
         targets = y if y.dim() == 2 else y.expand(S, B)  # (S, B)
@@ -293,6 +307,17 @@ class StackedGroup:
         self.opt.step()
         self.loss_sum += losses.detach()
         self.err_sum += (logits.detach().argmax(dim=2) != targets).float().mean(dim=1)
+        self.mark_stepped()
+
+    def ensure_loaded(self) -> None:
+        """Gather the members into the stack if they changed outside it (in place after the first time)."""
+        if not self._loaded:
+            self.net.load(self.nets)
+            self.opt.load([m.optimizer for m in self.members], self.nets)
+            self._loaded, self._steps = True, 0
+
+    def mark_stepped(self) -> None:
+        """One more step taken in the stack (the members are behind it until sync)."""
         self._dirty, self._steps = True, self._steps + 1
 
     def sync(self) -> None:

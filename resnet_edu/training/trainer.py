@@ -6,7 +6,8 @@ plain and a residual net differ only by their shortcuts (v1 Fig. 6's comparison,
     for event in train(preset("quick", dataset="synthetic")):
         print(event)
 
-The loop yields `Metrics` every `log_every` steps (the only time it waits for the device)
+The loop yields `Metrics` every `log_every` steps (the only time it waits for the device, but
+once after the first step, to time it)
 and `Status` events when a model diverges or the run ends. It never prints or plots.
 """
 
@@ -21,7 +22,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import budget, checkpoint, distributed, fastpath, stacked
+from . import budget, checkpoint, distributed, fastpath, graphstep, stacked
 from .config import RunConfig, model_spec, resolve_precision
 from ..data import Split, dataset_mean_std, load_dataset, normalize, random_crop, random_flip
 from ..data.augment import per_channel
@@ -31,6 +32,12 @@ from .probes import Probe
 
 STOP_FILE = "stop"  # in run_dir: a stop request from another process (the run store writes it)
 STOP_CHECK_S = 0.5  # how often the loop looks for it: one stat, about a microsecond
+
+
+# Test images per evaluation batch. On CUDA an eager forward is launch-bound, so fewer, larger
+# batches: 5,000 makes CIFAR-10's test set two passes (ResNet-110's largest fp32 activation at
+# 5,000 images: 5,000 x 16 x 32 x 32 x 4 B = 328 MB). Chosen for that reason, not measured on a GPU.
+EVAL_BATCH = {"cuda": 5_000, "cpu": 1_000, "mps": 1_000}
 
 
 @dataclass
@@ -59,6 +66,8 @@ class Trainer:
 
     def __init__(self, config: RunConfig, *, run_dir: str | Path | None = None,
                  data: tuple[Split, Split] | None = None, resume: bool = False):
+        self.started_at = time.perf_counter()  # "Start": first_step_s counts from here
+        self.first_step_s: float | None = None  # Start to the first finished step (bench, the app)
         config.validate()
         config = resolve_precision(config)  # "auto" -> what this machine trains in; the checkpoint records it
         self.config, self.run_dir = config, Path(run_dir) if run_dir else None
@@ -117,8 +126,26 @@ class Trainer:
         self.step = 0
         self._epoch_perm: dict[int, tuple[int, torch.Tensor]] = {}  # seed -> (epoch, permutation)
         self._gen = torch.Generator(device=self.device)
+        self._setup_graph()
         if resume:
             self._load(self.checkpoint_path)
+
+    def _setup_graph(self) -> None:
+        """Decide the graph path (graphstep.py); its units are built at the first step that uses them."""
+        cfg, self.notes = self.config, []  # notes: said once each, as Status messages
+        auto = cfg.graph is None
+        wanted = (self.device.type == "cuda") if auto else cfg.graph
+        self.graph_mode = bool(wanted) and not cfg.compile and self.world.size == 1 and \
+            graphstep.capturable(self.device)
+        if cfg.graph and not self.graph_mode:
+            why = ("torch.compile makes its own graphs" if cfg.compile else
+                   "under torchrun the step stays eager" if self.world.size > 1 else
+                   f"CUDA graphs need CUDA and this run is on {self.device.type}")
+            self.notes.append(f"graph step asked for, but {why}: this run trains eagerly")
+        self.path = "graph" if self.graph_mode else "compiled" if cfg.compile and self.device.type == "cuda" \
+            else "eager"
+        self._units: list[graphstep.CapturedStep] | None = None
+        self._probe_noted = False
 
     # -- control ------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -141,14 +168,9 @@ class Trainer:
     # -- data ---------------------------------------------------------------------------
     def batch(self, step: int, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Step `step`'s (normalised, augmented) images and labels: a pure function of (seed, step)."""
-        cfg, n = self.config, self.steps_per_epoch
+        cfg = self.config
         seed = cfg.seed if seed is None else seed
-        epoch, i = divmod(step - 1, n)
-        if seed not in self._epoch_perm or self._epoch_perm[seed][0] != epoch:
-            self._gen.manual_seed(seed * 1_000_003 + epoch)
-            perm = torch.randperm(len(self.train_labels), generator=self._gen, device=self.device)
-            self._epoch_perm[seed] = (epoch, perm)
-        idx = self._epoch_perm[seed][1][i * cfg.batch_size:(i + 1) * cfg.batch_size]
+        idx = self.batch_indices(step, seed)
         x, y = self.train_images[idx], self.train_labels[idx]  # (B, 3, 32, 32) uint8, (B,)
         if cfg.augment:
             self._gen.manual_seed(seed * 7_919 + step * 104_729 + 1)
@@ -156,6 +178,16 @@ class Trainer:
         x, y = self.world.shard(x), self.world.shard(y)  # under torchrun: this rank's share of the batch
         x = normalize(x, self.mean, self.std)
         return fastpath.prepare_input(x, self.device, cfg.fast), y
+
+    def batch_indices(self, step: int, seed: int) -> torch.Tensor:
+        """(B,) int64 on the device: which training images step `step` takes (a new order each epoch)."""
+        cfg, n = self.config, self.steps_per_epoch
+        epoch, i = divmod(step - 1, n)
+        if seed not in self._epoch_perm or self._epoch_perm[seed][0] != epoch:
+            self._gen.manual_seed(seed * 1_000_003 + epoch)
+            perm = torch.randperm(len(self.train_labels), generator=self._gen, device=self.device)
+            self._epoch_perm[seed] = (epoch, perm)
+        return self._epoch_perm[seed][1][i * cfg.batch_size:(i + 1) * cfg.batch_size]
 
     def lr(self, member: Member, step: int) -> float:
         """v1 §4.2: 0.1, ÷10 at each milestone; warm-up models start at warmup_lr."""
@@ -169,6 +201,7 @@ class Trainer:
         cfg = self.config
         active = [m for m in self.members if m.status == "running"]
         yield Status("*", self.step, "running", f"{len(active)} model(s) on {self.device.type}")
+        yield from self._say_notes()
         window_start, window_steps = time.perf_counter(), 0
         stopped = False
         self._saved_at = time.monotonic()
@@ -181,6 +214,10 @@ class Trainer:
                 probing = cfg.probe_every > 0 and (step % cfg.probe_every == 0 or step == 1)
                 self._step_all(active, step, probing)
                 self.step, window_steps = step, window_steps + 1
+                if self.first_step_s is None:  # one sync, once: when the first step is really done
+                    synchronize(self.device)
+                    self.first_step_s = time.perf_counter() - self.started_at
+                yield from self._say_notes()
 
                 last = step == cfg.steps
                 evaluate = False
@@ -190,10 +227,14 @@ class Trainer:
                     now = time.perf_counter()
                     rate = window_steps * cfg.batch_size / max(now - window_start, 1e-9)
                     evaluate = (step % cfg.eval_every == 0 or last) and self.world.is_writer
+                    errors = self.evaluate_all(active) if evaluate else {}
+                    sums = self._read_sums(active)  # one host sync for every member's loss and error
                     for m in list(active):
-                        yield from self._log(m, step, rate, evaluate, probing)
+                        yield from self._log(m, step, rate, errors.get(m.name), probing, *sums[m.name])
                         if m.status != "running":
                             active.remove(m)
+                    for unit in self._units or ():
+                        unit.unit.schedule.refresh(unit.unit.members)  # warm-ups that ended, divergence
                     window_start, window_steps = time.perf_counter(), 0
                 if self.run_dir and not last and self._checkpoint_due(step, evaluate):
                     self.save()
@@ -224,8 +265,22 @@ class Trainer:
         return bool((cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or evaluated or
                     (cfg.checkpoint_seconds and time.monotonic() - self._saved_at >= cfg.checkpoint_seconds))
 
+    def _say_notes(self):
+        for unit in self._units or ():
+            if unit.note:
+                self.notes.append(unit.note)
+                unit.note = None
+        while self.notes:
+            yield Status("*", self.step, "running", self.notes.pop(0))
+
     def _step_all(self, active: list[Member], step: int, probing: bool) -> None:
         """One step of every active model: stacked groups as one computation, the rest one by one."""
+        if self.graph_mode and not probing:
+            self._graph_step(active, step)
+            return
+        if self.graph_mode and not self._probe_noted:
+            self._probe_noted = True
+            self.notes.append("probe steps run eagerly (probes hook the modules), the others as CUDA graphs")
         batches = {s: self.batch(step, s) for s in dict.fromkeys(m.seed for m in active)}
         alone = active
         if probing:  # probes hook the members' own modules: step them alone, reload the stacks after
@@ -234,6 +289,33 @@ class Trainer:
             alone = stacked.step(self.stacks, active, batches, lambda m: self.lr(m, step))
         for m in alone:
             self._train_step(m, *batches[m.seed], step, probing)
+
+    def _graph_step(self, active: list[Member], step: int) -> None:
+        """Every unit's whole step (graphstep.py): static indices and step counter in, replays out."""
+        if self._units is None:
+            self._build_units(step)
+        for seed, buf in self._indices.items():
+            buf.copy_(self.batch_indices(step, seed))  # device to device: no host data, no sync
+        self._step_t.fill_(step)  # a fill kernel with the step as its argument: no copy
+        running = {id(m) for m in active}
+        paths = set()
+        for unit in self._units:
+            if any(id(m) in running for m in unit.unit.members):
+                paths.add(unit())
+        self.path = "graph" if paths == {"graph"} else "eager" if paths == {"eager"} else "graph and eager"
+
+    def _build_units(self, step: int) -> None:
+        """One unit per stacked group and per member alone, all reading the same static inputs."""
+        cfg = self.config
+        self._indices = {s: torch.zeros(cfg.batch_size, dtype=torch.long, device=self.device)
+                         for s in dict.fromkeys(m.seed for m in self.members)}
+        self._step_t = torch.zeros((), device=self.device)
+        data = {"images": self.train_images, "labels": self.train_labels, "mean": self.mean, "std": self.std}
+        grouped = {id(m) for g in self.stacks for m in g.members}
+        parts = [(g.members, g) for g in self.stacks] + [([m], None) for m in self.members if id(m) not in grouped]
+        self._units = [graphstep.CapturedStep(graphstep.UnitStep(members, group, data, self._indices,
+                                                                 self._step_t, cfg, step))
+                       for members, group in parts]
 
     def _train_step(self, m: Member, x: torch.Tensor, y: torch.Tensor, step: int, probing: bool) -> None:
         lr = self.lr(m, step)
@@ -254,12 +336,19 @@ class Trainer:
         m.loss_sum += loss.detach()
         m.err_sum += (logits.detach().argmax(dim=1) != y).float().mean()
 
-    def _log(self, m: Member, step: int, rate: float, evaluate: bool, probing: bool):
+    def _read_sums(self, members: list[Member]) -> dict[str, tuple[float, float]]:
+        """Each member's (loss sum, error sum) since its last log, averaged over the ranks, read at once."""
+        tensors = [t for m in members for t in (m.loss_sum, m.err_sum)]
+        self.world.mean_(*tensors)  # over the ranks: every rank ends its warm-up alike
+        values = torch.stack(tensors).tolist()
+        return {m.name: (values[2 * i], values[2 * i + 1]) for i, m in enumerate(members)}
+
+    def _log(self, m: Member, step: int, rate: float, test_error: float | None, probing: bool,
+             loss_sum: float, err_sum: float):
         cfg = self.config
         steps = step - m.last_logged
-        self.world.mean_(m.loss_sum, m.err_sum)  # over the ranks: every rank ends its warm-up alike
-        loss = m.loss_sum.item() / steps
-        err = m.err_sum.item() / steps
+        loss = loss_sum / steps
+        err = err_sum / steps
         m.last_logged = step
         m.loss_sum.zero_()
         m.err_sum.zero_()
@@ -275,17 +364,29 @@ class Trainer:
             # a short preset caps the warm-up so a hard dataset cannot keep it at 0.01 for good.
             m.warmup = False
         probes = m.probe.read(step).to_dict() if probing and m.probe is not None else None
-        test_error = self.evaluate(m) if evaluate else None
         yield Metrics(m.name, step, step / self.steps_per_epoch, self.lr(m, step), loss, err, rate,
                       test_error, probes)
 
+    def evaluate_all(self, members: list[Member]) -> dict[str, float]:
+        """Test error of each member, with ONE host sync for all of them (not one per batch or model)."""
+        if not members:
+            return {}
+        wrong = torch.stack([self._wrong(m) for m in members]).tolist()
+        return {m.name: w / len(self.test_y) for m, w in zip(members, wrong)}
+
+    def evaluate(self, m: Member, batch_size: int | None = None) -> float:
+        """Test error (fraction) of one member; see _wrong."""
+        return self._wrong(m, batch_size).item() / len(self.test_y)
+
     @torch.no_grad()
-    def evaluate(self, m: Member, batch_size: int = 1000) -> float:
-        """Test error (fraction) in eval mode (BN uses its running statistics), always in fp32.
+    def _wrong(self, m: Member, batch_size: int | None = None) -> torch.Tensor:
+        """Wrong test predictions, counted on the device, in eval mode (BN uses its running statistics),
+        always in fp32, with no host sync (the caller reads the count).
 
         No autocast here, whatever the training precision: bf16 flips test predictions (the
         peer's ResNet-56 on 1,017 real test images: 92.92 % in bf16, 92.72 % in fp32).
         """
+        batch_size = batch_size or EVAL_BATCH.get(self.device.type, 1_000)
         m.module.eval()
         wrong = torch.zeros((), device=self.device)
         with fastpath.fp32_eval():  # and no TF32 on CUDA
@@ -293,7 +394,7 @@ class Trainer:
                 logits = m.module(self.test_x[i:i + batch_size])  # (B, 10) fp32; eager: no second compiled graph
                 wrong += (logits.argmax(dim=1) != self.test_y[i:i + batch_size]).sum()
         m.module.train()
-        return wrong.item() / len(self.test_y)
+        return wrong  # () on the device: the caller syncs once
 
     # -- checkpoints ------------------------------------------------------------------------
     def save(self) -> Path:
