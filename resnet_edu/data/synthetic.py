@@ -76,7 +76,8 @@ def make_synthetic(n_train: int = 10000, n_test: int = 2000, seed: int = 0, *,
                    noise: float = 0.02, texture: float = 0.1, clutter: int = 0,
                    occlusion: float = 0.0, size: tuple[float, float] = (6.0, 11.0),
                    rotation: float = 20.0, min_contrast: float = 0.35,
-                   fill: float = 0.5) -> tuple[Split, Split]:
+                   fill: float = 0.5, colour_cue: float = 0.0,
+                   shape_cue: float = 0.0) -> tuple[Split, Split]:
     """(train, test) Splits of procedural images; the same arguments give the same pixels.
 
     Args:
@@ -88,9 +89,13 @@ def make_synthetic(n_train: int = 10000, n_test: int = 2000, seed: int = 0, *,
         rotation: largest rotation of the shape, in degrees (small, so stripes-h ≠ stripes-v).
         min_contrast: smallest RGB distance between shape and background colours.
         fill: amplitude of the class's stripe texture inside the shape (0..1 units); 0: flat shapes.
+        colour_cue: how far each background colour leans towards its class's own hue (0: none,
+            1: every image of a class on the same colour); a cue a poorly trained net can use.
+        shape_cue: the same for the shape's colour, towards the opposite hue (keeps the contrast).
     """
     knobs = dict(noise=noise, texture=texture, clutter=clutter, occlusion=occlusion,
-                 size=size, rotation=rotation, min_contrast=min_contrast, fill=fill)
+                 size=size, rotation=rotation, min_contrast=min_contrast, fill=fill,
+                 colour_cue=colour_cue, shape_cue=shape_cue)
     # Two generators, seeds 2s and 2s+1: the test set never depends on n_train.
     train = _make_split(n_train, torch.Generator().manual_seed(2 * seed), **knobs)
     test = _make_split(n_test, torch.Generator().manual_seed(2 * seed + 1), **knobs)
@@ -111,7 +116,8 @@ def _uniform(n: int, low: float, high: float, g: torch.Generator) -> torch.Tenso
 
 def _render(labels: torch.Tensor, g: torch.Generator, *, noise: float, texture: float, clutter: int,
             occlusion: float, size: tuple[float, float], rotation: float,
-            min_contrast: float, fill: float) -> torch.Tensor:
+            min_contrast: float, fill: float, colour_cue: float,
+            shape_cue: float) -> torch.Tensor:
     """(N, 3, 32, 32) uint8 images of the shapes named by `labels` (N,)."""
     n = len(labels)
     pix = torch.arange(SIZE, dtype=torch.float32) + 0.5  # pixel centres
@@ -119,7 +125,8 @@ def _render(labels: torch.Tensor, g: torch.Generator, *, noise: float, texture: 
 
     # Background: a random colour, a smooth colour texture (4×4 control points) and a
     # finer grey one (8×8), so flat regions are never flat.
-    bg_colour, fg_colour = _contrasting_colours(n, min_contrast, g)
+    bg_colour, fg_colour = _contrasting_colours(_class_hues(labels), colour_cue, shape_cue,
+                                                min_contrast, g)
     image = bg_colour.view(n, 3, 1, 1) + texture * (
         _smooth_field(n, 3, 4, g) + 0.5 * _smooth_field(n, 1, 8, g))  # (N, 3, 32, 32)
 
@@ -177,13 +184,26 @@ def _paint(image: torch.Tensor, alpha: torch.Tensor, colour: torch.Tensor) -> to
     return torch.lerp(image, colour, alpha.unsqueeze(1))  # image + α·(colour − image)
 
 
-def _contrasting_colours(n: int, min_contrast: float,
+def _class_hues(labels: torch.Tensor) -> torch.Tensor:
+    """Class k's own colour (N, 3): hue k·36° on a colour wheel about mid-grey; the ten average 0.5."""
+    hue = (labels.float() * 2 * math.pi / 10).view(-1, 1)
+    phase = torch.tensor([0.0, -2 * math.pi / 3, 2 * math.pi / 3])
+    return 0.5 + 0.5 * torch.cos(hue + phase)
+
+
+def _contrasting_colours(hues: torch.Tensor, cue: float, shape_cue: float, min_contrast: float,
                          g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Background and foreground RGB colours (N, 3), uniform, at least `min_contrast` apart."""
-    bg, fg = torch.rand(n, 3, generator=g), torch.rand(n, 3, generator=g)
+    """Background and foreground RGB colours (N, 3), at least `min_contrast` apart.
+
+    Uniform, but the background leans a fraction `cue` of the way to its class's hue (`hues`).
+    """
+    n = len(hues)
+    draw_fg = lambda: torch.lerp(torch.rand(n, 3, generator=g), 1 - hues, shape_cue)  # noqa: E731
+    bg = torch.lerp(torch.rand(n, 3, generator=g), hues, cue)
+    fg = draw_fg()
     for _ in range(8):  # rejection sampling; each round redraws the few pairs that are too close
         close = (fg - bg).norm(dim=1) < min_contrast
-        fg = torch.where(close.unsqueeze(1), torch.rand(n, 3, generator=g), fg)
+        fg = torch.where(close.unsqueeze(1), draw_fg(), fg)
     # Whatever is still too close (rare) gets the complementary colour.
     close = ((fg - bg).norm(dim=1) < min_contrast).unsqueeze(1)
     return bg, torch.where(close, 1 - bg, fg)
