@@ -144,6 +144,22 @@ def test_each_class_paints_its_own_stripes() -> None:
         assert abs(math.hypot(fx, fy) - 32 / (3 + k % 3)) < 1, (k, fx, fy)
 
 
+def test_colour_cue_tints_each_class_and_is_off_by_default() -> None:
+    """colour_cue=0 is the default set pixel for pixel; a cue makes the mean colour name the class.
+
+    Measured on 5,000 / 1,000 images (seed 0), nearest class mean on the mean colour: 10.4 % at
+    cue 0, 45 % at 0.5, 98 % at 0.8 (the real CIFAR-10 subset: 21 %).
+    """
+    default, _ = make_synthetic(n_train=400, n_test=1, seed=5)
+    off, _ = make_synthetic(n_train=400, n_test=1, seed=5, colour_cue=0.0)
+    assert torch.equal(default.images, off.images)
+    tinted, test = make_synthetic(n_train=1000, n_test=500, seed=5, colour_cue=0.8)
+    colour = lambda s: s.images.float().mean(dim=(2, 3))  # noqa: E731  (N, 3)
+    means = torch.stack([colour(tinted)[tinted.labels == c].mean(0) for c in range(10)])
+    accuracy = (torch.cdist(colour(test), means).argmin(1) == test.labels).float().mean().item()
+    assert accuracy > 0.8
+
+
 def _final_training_error(events: list, model: str) -> float:
     """Mean of the last fifth of a model's logged training-error windows (fraction)."""
     errors = [e.train_error for e in events if isinstance(e, Metrics) and e.model == model]
