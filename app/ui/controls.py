@@ -30,13 +30,10 @@ def dataset_picker(key: str) -> str:
                     key=lkey(f"{key}_dataset"))
 
 
-def dataset_notes(dataset: str, caveat: str | None = None) -> None:
-    """The SYNTHETIC banner (with the page's `caveat` about that set, if any), and where CIFAR-10
-    is missing, a folded panel to download it."""
+def dataset_notes(dataset: str) -> None:
+    """The SYNTHETIC banner, and where CIFAR-10 is missing, a folded panel to download it."""
     if dataset == "synthetic":
         synthetic_banner()
-        if caveat:
-            st.info(caveat, icon=":material/info:")
     if not context.cifar_present():
         with st.expander(t("data.get_cifar"), icon=":material/download:"):
             _download_panel()

@@ -28,10 +28,8 @@ def model_picker(key: str, choices: list[str], defaults: list[str]) -> list[str]
                           format_func=formatter(model_label, choices), key=lkey(f"{key}_models"))
 
 
-def lab(key: str, models: list[str], view: str = "errors", predict: bool = True,
-        synthetic_caveat: str | None = None) -> None:
-    """Everything below the page's own model controls; `synthetic_caveat`: what the page must say
-    about the synthetic set when it is chosen."""
+def lab(key: str, models: list[str], view: str = "errors", predict: bool = True) -> None:
+    """Everything below the page's own model controls."""
     c1, c2, c3 = st.columns([3, 2, 1])
     with c1:
         dataset = controls.dataset_picker(key)
@@ -39,7 +37,7 @@ def lab(key: str, models: list[str], view: str = "errors", predict: bool = True,
         preset_name = controls.preset_picker(key)
     with c3:
         seeds = controls.seeds_input(key)
-    controls.dataset_notes(dataset, synthetic_caveat)
+    controls.dataset_notes(dataset)
 
     # The session keeps the group (also one reached by a link), so leaving the page and coming back shows it.
     group = st.session_state.get(f"{key}_group") or context.url_list("runs", [])

@@ -13,7 +13,4 @@ def render() -> None:
     st.markdown(t("degradation.intro"))
     recorded.show("degradation")  # real-data curves at once; the live run below confirms them
     models = lab.model_picker("degradation", CHOICES, ["plain20", "plain56"])
-    # Issue 23: on the synthetic set plain-56 does not leave chance within the quick preset, an
-    # exaggeration of v1 Fig. 1 (where both plain nets learn); the page says so whenever it is chosen.
-    lab.lab("degradation", models, view="errors", predict=True,
-            synthetic_caveat=t("degradation.synthetic_caveat"))
+    lab.lab("degradation", models, view="errors", predict=True)

@@ -141,16 +141,8 @@ plain-56, training and test alike), for three reasons: it sees about
 sees 8.2 million (64k steps × 128, about 180 passes over 45,000 images); its nets are half as
 wide, with about a quarter of the parameters; and it trains on a tenth of the images, so what it
 learns generalises less. The question this run answers is not "how good can a net get" but
-"which of two nets, trained the same way, fits its training images better".
-
-**On the synthetic set (the fallback without CIFAR-10) the effect is exaggerated.** There plain-56
-stays at chance (90 % training error) for all 450 steps on every seed we tried, while plain-20 falls
-to about 3–17 %: the deeper plain net barely learns at all, where in v1 Fig. 1 (and on real images
-above) both plain nets learn and the deeper one learns worse. The synthetic classes differ only in
-shape and stripe texture, with nothing in colour or brightness, and in so few steps plain-56 finds no
-first feature to hold on to; real photos carry coarse cues (colour alone names a CIFAR-10 class about
-one time in five) that even plain-56 picks up. On that set, read the order of the curves, not the size
-of the gap.
+"which of two nets, trained the same way, fits its training images better". On the synthetic
+set (the fallback without CIFAR-10) the numbers mean even less: compare the curves, not the levels.
 
 ## The same on ImageNet (v1 Table 2, Fig. 4)
 
@@ -183,9 +175,7 @@ vanished, this norm would fall off exponentially as we move from the last block 
 
 对一次短训练要保持谨慎：网络很窄，只训练了几百步，而且只用了一个随机种子。相邻深度之间的差距，可能和换一个随机种子带来的波动差不多大，所以可靠的读法是看多个随机种子的结果（练习 1）。在 v1 图 6（左图）中，用完整的训练方案（64k 次迭代、完整宽度），普通网络的训练误差随深度稳定地变差：20 < 32 < 44 < 56。一项用论文训练方案、5 个随机种子的独立复现测得：plain-20 的测试误差为 9.78 ± 0.13 %，plain-56 为 12.95 ± 0.22 %。
 
-**这里该看到多大的误差。** 远高于上面的 7–13 %，这不是程序出错。十个类别随机猜，误差是 90 %。用真实的 CIFAR-10 图像，上面的 `quick` 训练结束时，两个网络的误差大约都在 60–80 % 之间（见图下打印的数字；我们看到 plain-20 约 65 %、plain-56 约 78 %，训练误差和测试误差都是如此），原因有三：它总共只看了约 30,000 张图像（450 步 × 64，约为 5,000 张图像过 6 遍），而论文的训练看了 820 万张（64k 步 × 128，约为 45,000 张图像过 180 遍）；它的网络宽度只有一半，参数约为四分之一；它只用十分之一的图像训练，学到的东西泛化得更差。这次训练要回答的不是"网络最好能做到多好"，而是"用同样方式训练的两个网络，谁能把训练图像拟合得更好"。
-
-**在合成数据集上（没有 CIFAR-10 时的替代），这个效应被放大了。** 在那里，我们试过的每个随机种子上，plain-56 在全部 450 步里都停在随机猜测的水平（训练误差 90%），而 plain-20 降到约 3–17%：更深的普通网络几乎什么都没学到；而在 v1 图 1 中（以及上面用真实图像的训练里），两个普通网络都在学习，只是更深的那个学得更差。合成数据集的类别只靠形状和条纹纹理区分，颜色和亮度里没有任何线索，plain-56 在这么少的步数里找不到第一个可以抓住的特征；真实照片里有粗略的线索（单凭颜色，CIFAR-10 的图像大约每五张就能认对一张），连 plain-56 也能用上。所以在合成数据集上，请看曲线的先后顺序，不要看差距的大小。
+**这里该看到多大的误差。** 远高于上面的 7–13 %，这不是程序出错。十个类别随机猜，误差是 90 %。用真实的 CIFAR-10 图像，上面的 `quick` 训练结束时，两个网络的误差大约都在 60–80 % 之间（见图下打印的数字；我们看到 plain-20 约 65 %、plain-56 约 78 %，训练误差和测试误差都是如此），原因有三：它总共只看了约 30,000 张图像（450 步 × 64，约为 5,000 张图像过 6 遍），而论文的训练看了 820 万张（64k 步 × 128，约为 45,000 张图像过 180 遍）；它的网络宽度只有一半，参数约为四分之一；它只用十分之一的图像训练，学到的东西泛化得更差。这次训练要回答的不是"网络最好能做到多好"，而是"用同样方式训练的两个网络，谁能把训练图像拟合得更好"。在合成数据集上（没有 CIFAR-10 时的替代），这些数字的意义更小：比较曲线的相对位置，而不是数值高低。
 
 ## 在 ImageNet 上也一样（v1 表 2、图 4）
 
