@@ -128,7 +128,9 @@ def test_plain_and_residual_stack_equal_lockstep_run(tiny_data, tiny_config, one
 def test_per_model_learning_rates_and_bn_counters(tiny_data, tiny_config, one_thread):
     # A deep net warms up (lr 0.01) while the shallow one does not: both in one stack would
     # need one lr per model. Here: two seeds, warm-up ending per seed at its own step.
-    cfg = dataclasses.replace(tiny_config, models=("resnet8",), seeds=(3, 4), steps=8, log_every=1,
+    # lr 0.02 after the warm-up, not 0.1: at 0.1 float32 rounding grows past 1e-4 in 8 steps on some
+    # data (relative 1.02e-4 on issue 23's synthetic set; see above); the lrs still differ per seed.
+    cfg = dataclasses.replace(tiny_config, models=("resnet8",), seeds=(3, 4), steps=8, log_every=1, lr=0.02,
                               eval_every=8, warmup_lr=0.01, warmup_until=0.9, warmup_max_steps=None,
                               precision="fp32")  # stacked vs alone to float32 rounding (AMX would pick bf16)
     band, trainer = _metrics(cfg, tiny_data)
