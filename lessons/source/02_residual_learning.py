@@ -174,8 +174,9 @@ what you saw in lesson 01: the extra layers of a plain net are hard to make harm
 residual net gets "harmless" almost for free and spends its effort on useful corrections.
 
 v1 §4.2 (Fig. 7) backs the "small corrections" picture with a measurement on trained nets: the
-responses of the residual functions are generally small, and smaller in deeper nets. Lesson 07
-looks inside trained nets further.
+responses of the residual functions (each 3×3 layer's output after BN, before the ReLU or the addition) are
+*generally* smaller than those of the plain nets, and smaller in the deeper ResNets. Lesson 05
+measures that, and lesson 07 looks further inside trained nets.
 
 ## Your turn: a basic block from scratch
 
@@ -190,7 +191,7 @@ find in the library's `ZeroPadShortcut`: where do the zero channels go?
 
 残差块只需要把 $F$ 缩小；普通块却得用卷积、BN 和 ReLU 搭出一个恒等映射来。起始权重相同、优化器相同、步数相同，残差块离恒等映射近得多。把 27 个这样的块堆起来，差别就是第 01 课里看到的那样：普通网络多出来的层很难变得"无害"，而残差网络几乎不费力气就能做到"无害"，可以把力气花在有用的修正上。
 
-v1 §4.2（图 7）用训练好的网络给"小修正"这个图景提供了实测证据：残差函数的响应普遍很小，而且网络越深，响应越小。第 07 课会更深入地观察训练好的网络内部。
+v1 §4.2（图 7）用训练好的网络给"小修正"这个图景提供了实测证据：残差函数的响应（每个 3×3 层在 BN 之后、ReLU 或相加之前的输出）**总体上**比普通网络的小，而且残差网络越深，响应越小。第 05 课会测量这一点，第 07 课则更深入地观察训练好的网络内部。
 
 ## 轮到你了：从零写一个基本块
 
@@ -289,9 +290,7 @@ computation complexity"). Projection shortcuts (options B and C, lesson 03) do a
     code(r"""
 for name in ("plain20", "resnet20", "resnet20:shortcut=B", "resnet20:shortcut=C",
              "plain56", "resnet56", "resnet56:shortcut=B"):
-    model, _, opts = name.partition(":")
-    kwargs = dict(item.split("=") for item in opts.split(",") if item)
-    print(f"{name:>20}: {count_params(build_model(model, **kwargs)):>9,} parameters")
+    print(f"{name:>20}: {count_params(build_model(name)):>9,} parameters")
 """),
     md(
         en=r"""
