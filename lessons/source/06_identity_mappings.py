@@ -606,3 +606,56 @@ LABELS_ZH = {
     "position l": "位置 l",
     "at initialization": "初始化时",
 }
+
+TEXTS_ZH = {
+    "unit designs (v2 Fig. 4): {designs}": "单元设计（v2 图 4）：{designs}",
+    "shortcut variants (v2 Fig. 2): {variants}": "捷径变体（v2 图 2）：{variants}",
+    "ResNet-{depth}: {n} units; the clean path's factor with λ = 0.5 is 0.5^{n} = {factor:.2e}":
+        "ResNet-{depth}：{n} 个单元；λ = 0.5 时干净通路上的系数为 0.5^{n} = {factor:.2e}",
+    "scaling, gating at b_g = 0, the 1×1 conv and the plain net drift 3 or more orders of magnitude further than the identity":
+        "常数缩放、b_g = 0 的门控、1×1 卷积捷径和普通网络的漂移，都比恒等捷径多 3 个数量级以上",
+    "the least drifting of them is {least:.1f} orders of magnitude, the identity {identity:.1f}":
+        "其中漂移最小的是 {least:.1f} 个数量级，恒等捷径为 {identity:.1f}",
+    "gates started at b_g = -6 drift 2 or more orders of magnitude less than at b_g = 0":
+        "从 b_g = -6 开始的门控，漂移比 b_g = 0 时少 2 个数量级以上",
+    "exclusive {e0:.1f} → {e6:.1f}, shortcut-only {s0:.1f} → {s6:.1f}":
+        "互斥门控 {e0:.1f} → {e6:.1f}，仅捷径门控 {s0:.1f} → {s6:.1f}",
+    "dropout on the shortcut drifts like a milder constant scaling: between the identity and λ = 0.5":
+        "捷径 dropout 的漂移像一个温和些的常数缩放：介于恒等捷径和 λ = 0.5 之间",
+    "identity {identity:.1f}, dropout {dropout:.1f}, λ = 0.5 {scaling:.1f}":
+        "恒等捷径 {identity:.1f}，dropout {dropout:.1f}，λ = 0.5 为 {scaling:.1f}",
+    "{label:>22}: training error over the last 5 logs {err:5.1f}% (step {step})":
+        "{label:>22}：最后 5 次记录的平均训练误差 {err:5.1f}%（第 {step} 步）",
+    "the identity shortcut ends with the lowest training error of the four":
+        "四种捷径中，恒等捷径最终的训练误差最低",
+    "identity {identity:.1f}%, the others {others}": "恒等捷径 {identity:.1f}%，其余 {others}",
+    "each multiplicative shortcut ends at least 3 points of training error behind the identity":
+        "每一种乘性捷径最终的训练误差都比恒等捷径高至少 3 个百分点",
+    "{design:>16}: gradient ratio first/last = {ratio:10.3g}   ‖x_L‖/‖x_0‖ = {growth:6.2f}":
+        "{design:>16}：首尾梯度之比 = {ratio:10.3g}   ‖x_L‖/‖x_0‖ = {growth:6.2f}",
+    "BN after addition (b) drifts at least an order of magnitude more than every other design":
+        "(b) BN 放在相加之后，漂移比其他每种设计都多至少一个数量级",
+    "(b) {b:.1f}, the others up to {rest:.1f} orders of magnitude": "(b) 为 {b:.1f}，其他设计最多 {rest:.1f} 个数量级",
+    "with ReLU before addition (c), ‖x_l‖ never falls within a stage and grows at least twice as much as in any other design":
+        "(c) ReLU 放在相加之前时，‖x_l‖ 在阶段内部从不下降，增长幅度至少是其他任何设计的两倍",
+    "falls within a stage at l = {drops}; ‖x_L‖/‖x_0‖ {c:.1f} against up to {rest:.1f}":
+        "在阶段内部 l = {drops} 处下降；‖x_L‖/‖x_0‖ 为 {c:.1f}，其他最多 {rest:.1f}",
+    "the original (a) and the pre-activation designs (d), (e) look alike: their drifts differ by less than half an order of magnitude":
+        "原始设计 (a) 与预激活设计 (d)、(e) 看起来差不多：漂移相差不到半个数量级",
+    "their drifts: {drifts}": "它们的漂移：{drifts}",
+    "ResNet-1001: {units} units, {params:,} parameters": "ResNet-1001：{units} 个单元，{params:,} 个参数",
+    "first unit: {block}, {c_in} → {c_out} channels": "第一个单元：{block}，{c_in} → {c_out} 个通道",
+    "ResNet-1001 has 333 units and 10,327,706 parameters (the authors' code; v2 rounds to 10.2M)":
+        "ResNet-1001 有 333 个单元、10,327,706 个参数（与作者代码一致；v2 记作 10.2M）",
+    "{units} units, {params:,} parameters": "{units} 个单元，{params:,} 个参数",
+    "the original unit's first-to-last gradient ratio is at least 5× full pre-activation's":
+        "原始单元的首尾梯度之比至少是完全预激活的 5 倍",
+    "{ratio:.2g}×": "{ratio:.2g} 倍",
+    "with F unscaled the drift grows with |log λ| (0.5 most, then 0.9 and 1.1, the identity least), far less than λ^54 says":
+        "F 不缩放时，漂移随 |log λ| 增大（0.5 最大，其次是 0.9 和 1.1，恒等捷径最小），但远小于 λ^54 的预测",
+    "λ = 0.5: {a:.1f}, 0.9: {b:.1f}, 1.1: {c:.1f}, identity {flat:.1f} orders of magnitude":
+        "λ = 0.5：{a:.1f}，0.9：{b:.1f}，1.1：{c:.1f}，恒等捷径 {flat:.1f} 个数量级",
+    "the exclusive gate drifts more than 4 orders of magnitude at b_g = 0 and -2, less than one from b_g = -4 on":
+        "互斥门控在 b_g = 0 和 -2 时漂移超过 4 个数量级，从 b_g = -4 起不到一个数量级",
+    "{drifts}": "{drifts}",
+}
