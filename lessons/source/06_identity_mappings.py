@@ -262,6 +262,12 @@ check(all(final["identity"] < err for err in others.values()),
       "the identity shortcut ends with the lowest training error of the four",
       "identity {identity:.1f}%, the others {others}",
       identity=final["identity"], others=", ".join(f"{err:.1f}%" for err in others.values()))
+steps_id, err_id = train_error.get(shortcuts["identity"], ([], []))
+ahead = [all(err_id[i] < train_error[e][1][i] for label, e in shortcuts.items()
+             if label != "identity" and i < len(train_error.get(e, ([], []))[1]))
+         for i in range(len(err_id))]
+lead_from = next((steps_id[i] for i in range(len(ahead)) if all(ahead[i:])), None)
+say("the identity is ahead of all three at every log from step {step} on", step=lead_from)
 check(all(final["identity"] + 3 < err for err in others.values()),
       "each multiplicative shortcut ends at least 3 points of training error behind the identity",
       "identity {identity:.1f}%, the others {others}",
@@ -441,6 +447,8 @@ ax.set_ylabel(r"$\|\partial E/\partial x_l\|$")
 ax.set_title(f"ResNet-{DEEP}, " + T("at initialization"))
 ax.legend()
 plt.show()
+for label, p in deep.items():
+    say("{label:>24}: first-to-last gradient ratio {ratio:.3g}", label=label, ratio=p.gradient_ratio)
 ratio = deep["original (a)"].gradient_ratio / deep["full pre-activation (e)"].gradient_ratio
 check(ratio > 5, "the original unit's first-to-last gradient ratio is at least 5× full pre-activation's",
       "{ratio:.2g}×", ratio=ratio)
@@ -658,4 +666,6 @@ TEXTS_ZH = {
     "the exclusive gate drifts more than 4 orders of magnitude at b_g = 0 and -2, less than one from b_g = -4 on":
         "互斥门控在 b_g = 0 和 -2 时漂移超过 4 个数量级，从 b_g = -4 起不到一个数量级",
     "{drifts}": "{drifts}",
+    "{label:>24}: first-to-last gradient ratio {ratio:.3g}": "{label:>24}：首尾梯度之比 {ratio:.3g}",
+    "the identity is ahead of all three at every log from step {step} on": "从第 {step} 步起，每次记录时恒等捷径都领先于另外三种",
 }

@@ -135,8 +135,8 @@ plt.show()
     md(
         en=r"""
 **What it means.** Compare each bar with its own dashed line. Deleting a unit of the plain net sends the
-error towards chance (90% for 10 classes): every path goes through every layer, so removing one breaks
-all of them. Deleting a residual unit removes only the paths through *its* branch — half of them — and
+error towards chance (90% for 10 classes): a plain net has a single path, through every layer, so
+removing one unit breaks it. Deleting a residual unit removes only the paths through *its* branch — half of them — and
 leaves the other half intact; most of the error survives. The downsampling units of the ResNet (the
 first of stages 2 and 3) can hurt more: there the shortcut is a zero-padded subsample, not a clean
 identity. After a short training run the contrast is smaller than in Veit's fully trained nets, and in
@@ -152,7 +152,7 @@ stages 2 and 3 — because deleting a downsampling unit is another regime that w
 (`include_downsampling=True` mixes them in):
 """,
         zh=r"""
-**这说明了什么？** 把每根柱子和同色的虚线比较。删掉普通网络的一个单元，误差会逼近随机猜测（10 类即 90%）：每条通路都经过每一层，去掉一层就切断了所有通路。删掉一个残差单元，只是去掉了经过**它的**分支的那一半通路，另一半完好无损，大部分性能得以保留。残差网络中负责下采样的单元（第 2、3 阶段的第一个单元）可能影响更大：那里的捷径是带补零的下采样，而不是干净的恒等映射。（我们在完整模式、真实 CIFAR-10 图像上的那次运行里：删掉 plain-32 的一个单元，误差从 71% 升到 79–95%；删掉 ResNet-32 的一个单元，误差从 52% 只升到 53–65%；第 3 阶段的第一个单元属于影响较大的，第 2 阶段的第一个则不然，影响最大的是最前面的那个单元。）训练时间短的话，对比没有 Veit 那些充分训练的网络那么明显；运行测试用的 smoke 模式下两个网络都还接近随机猜测，暂时看不出什么。
+**这说明了什么？** 把每根柱子和同色的虚线比较。删掉普通网络的一个单元，误差会逼近随机猜测（10 类即 90%）：普通网络只有一条通路，它经过每一层，去掉一个单元就把它切断了。删掉一个残差单元，只是去掉了经过**它的**分支的那一半通路，另一半完好无损，大部分性能得以保留。残差网络中负责下采样的单元（第 2、3 阶段的第一个单元）可能影响更大：那里的捷径是带补零的下采样，而不是干净的恒等映射。（我们在完整模式、真实 CIFAR-10 图像上的那次运行里：删掉 plain-32 的一个单元，误差从 71% 升到 79–95%；删掉 ResNet-32 的一个单元，误差从 52% 只升到 53–65%；第 3 阶段的第一个单元属于影响较大的，第 2 阶段的第一个则不然，影响最大的是最前面的那个单元。）训练时间短的话，对比没有 Veit 那些充分训练的网络那么明显；运行测试用的 smoke 模式下两个网络都还接近随机猜测，暂时看不出什么。
 
 Veit 等人还一次删掉**多个**单元：残差网络的误差随删除个数平滑上升，就像集成模型那样（他们的图 5a）。`lesion_random` 只从**形状不变的单元**里抽取——输入和输出形状相同的单元，所以不包括第 2、3 阶段的第一个单元——因为删掉下采样单元是另一种情形，会把曲线搅乱（`include_downsampling=True` 会把它们也算进来）：
 """,
