@@ -63,8 +63,13 @@ run_dir = tempfile.mkdtemp(prefix="resnet_edu_lesson07_")
 events = train(config, data=data, run_dir=run_dir)  # the trainer saves a checkpoint there at the end
 models = {name: load_trained(run_dir, name) for name in (PLAIN, RESNET)}  # eval mode, on the CPU
 x, y = eval_tensors(config, n=pick(full=1000, smoke=32), data=data)  # normalised test images, labels
-for name, (s, err) in curves(events, "test_error").items():
-    print(f"{name:>9}: test error {err[-1] * 100:.1f}% after {s[-1]} steps")
+test_error = {name: 100 * err[-1] for name, (s, err) in curves(events, "test_error").items()}
+for name, err in test_error.items():
+    say("{name:>9}: test error {err:.1f}% after {steps} steps", name=name, err=err, steps=steps)
+say("{n_train:,} training images, {n_test:,} test images; the lesson evaluates {n_eval:,} of them",
+    n_train=len(data[0]), n_test=len(data[1]), n_eval=len(y))
+check(test_error[RESNET] < test_error[PLAIN], "the ResNet ends with a lower test error than the plain net of the same depth",
+      "{resnet}: {r:.1f}%, {plain}: {p:.1f}%", resnet=RESNET, plain=PLAIN, r=test_error[RESNET], p=test_error[PLAIN])
 """),
     md(
         en=r"""
@@ -92,6 +97,9 @@ ax.set_ylabel(T("fraction of the 2^n paths"))
 ax.set_title(T("Path lengths in an unrolled ResNet (Binomial(n, 1/2))"))
 ax.legend()
 plt.show()
+middle = float(np.sum(path_length_distribution(54)[20:35]))
+check(0.94 < middle < 0.96, "about 95% of ResNet-110's 2^54 paths go through between 20 and 34 branches",
+      "{share:.1%}", share=middle)
 """),
     md(
         en=r"""
@@ -131,6 +139,20 @@ ax.set_ylabel(T("test error (%)"))
 ax.set_title(T("Veit et al. 2016, Fig. 3 in miniature"))
 ax.legend(fontsize=8)
 plt.show()
+
+rise = {name: [100 * (u.error - study.baseline_error) for u in study.units if u.error is not None]
+        for name, study in studies.items()}  # points of test error added by deleting one unit
+for name, study in studies.items():
+    say("{name:>9}: intact {base:.1f}%, one unit deleted {low:.1f}–{high:.1f}% (median {median:.1f}%)",
+        name=name, base=100 * study.baseline_error,
+        low=100 * study.baseline_error + min(rise[name]), high=100 * study.baseline_error + max(rise[name]),
+        median=100 * study.baseline_error + float(np.median(rise[name])))
+check(np.median(rise[PLAIN]) > 2 * np.median(rise[RESNET]) and np.median(rise[PLAIN]) > 10,
+      "deleting one unit hurts the plain net far more: its median rise is over 10 points and over twice the ResNet's",
+      "median rise: {plain} {p:.1f} points, {resnet} {r:.1f}", plain=PLAIN, resnet=RESNET,
+      p=float(np.median(rise[PLAIN])), r=float(np.median(rise[RESNET])))
+check(min(rise[PLAIN]) > 0, "every deletable unit of the plain net raises its test error",
+      "the smallest rise is {low:.1f} points", low=min(rise[PLAIN]))
 """),
     md(
         en=r"""
@@ -170,6 +192,13 @@ ax.set_ylabel(T("test error (%)"))
 ax.set_title(f"{RESNET}: " + T("deleting several same-shape units") + f" ({trials})")
 ax.legend()
 plt.show()
+means = [100 * r.mean for r in random_lesions]
+say("{resnet}: mean test error with k units deleted: {errs}", resnet=RESNET,
+    errs=", ".join(f"k = {r.k}: {m:.1f}%" for r, m in zip(random_lesions, means)))
+check(means[-1] > means[0] > 100 * studies[RESNET].baseline_error,
+      "the ResNet's error rises with the number of units deleted",
+      "intact {base:.1f}%, then {errs}", base=100 * studies[RESNET].baseline_error,
+      errs=", ".join(f"{m:.1f}%" for m in means))
 """),
     md(
         en=r"""
@@ -219,8 +248,10 @@ for r, (label, key) in enumerate(rows):
             ax.set_ylabel(label, fontsize=7)
 plt.tight_layout()
 plt.show()
-print("IG baseline: 0 in normalised units = the mean colour, RGB 0-255:", [round(255 * v) for v in mean.flatten().tolist()])
-print({name: f"IG completeness error (mean |delta|) {m.ig_delta.abs().mean():.3g}" for name, m in maps.items()})
+say("IG baseline: 0 in normalised units = the mean colour, RGB 0-255: {rgb}",
+    rgb=[round(255 * v) for v in mean.flatten().tolist()])
+for name, m in maps.items():
+    say("{name:>9}: IG completeness error (mean |delta|) {delta:.3g}", name=name, delta=float(m.ig_delta.abs().mean()))
 """),
     md(
         en=r"""
@@ -267,6 +298,13 @@ for ax, (name, s2) in zip(axes[1:], surfaces.items()):
     fig.colorbar(cs, ax=ax)
 plt.tight_layout()
 plt.show()
+centre = {name: l1.loss[len(l1.loss) // 2] for name, l1 in lines.items()}
+edge_rise = {name: (l1.loss[0] + l1.loss[-1]) / 2 - centre[name] for name, l1 in lines.items()}  # at α = ±1
+for name in lines:
+    say("{name:>9}: test loss {centre:.2f} at the centre, {rise:+.2f} on average at α = ±1",
+        name=name, centre=centre[name], rise=edge_rise[name])
+check(centre[RESNET] < centre[PLAIN], "the ResNet's loss at the centre (its trained weights) is lower than the plain net's",
+      "{resnet} {r:.2f}, {plain} {p:.2f}", resnet=RESNET, plain=PLAIN, r=centre[RESNET], p=centre[PLAIN])
 """),
     md(
         en=r"""
@@ -354,6 +392,16 @@ laptop CPU, minutes on a GPU. The other exercises reuse the trained nets: second
 4. `for s in (0, 1, 2): random_line(models[RESNET], x[:n_land], y[:n_land], resolution=res_1d, seed=s)`。α = 0 处的值按定义都一样；盆地的整体宽度通常是稳定的，细小的起伏则不是。
 """,
     ),
+    code(r"""
+# Checking the answer to exercise 4 with the solution's own code (a minute or so on a CPU).
+slices = [random_line(models[RESNET], x[:n_land], y[:n_land], resolution=res_1d, seed=s) for s in (0, 1, 2)]
+centres = [l1.loss[len(l1.loss) // 2] for l1 in slices]
+rises = [(l1.loss[0] + l1.loss[-1]) / 2 - c for l1, c in zip(slices, centres)]
+check(max(centres) - min(centres) < 1e-4, "the loss at α = 0 is the same along every direction",
+      "{values}", values=", ".join(f"{c:.4f}" for c in centres))
+check(max(rises) < 2 * min(rises), "the basin's width is stable: the rise at α = ±1 differs by less than 2× across the three directions",
+      "rises: {values}", values=", ".join(f"{r:+.2f}" for r in rises))
+"""),
 ]
 
 LABELS_ZH = {
@@ -368,4 +416,38 @@ LABELS_ZH = {
     "α (filter-normalized direction δ)": "α（按滤波器归一化的方向 δ）",
     "test loss": "测试损失",
     "1-D slice L(θ* + αδ)": "一维切片 L(θ* + αδ)",
+}
+
+TEXTS_ZH = {
+    "{name:>9}: test error {err:.1f}% after {steps} steps": "{name:>9}：训练 {steps} 步后测试误差为 {err:.1f}%",
+    "{n_train:,} training images, {n_test:,} test images; the lesson evaluates {n_eval:,} of them":
+        "训练图像 {n_train:,} 张，测试图像 {n_test:,} 张；本课在其中 {n_eval:,} 张上评估",
+    "the ResNet ends with a lower test error than the plain net of the same depth": "残差网络最终的测试误差低于同样深度的普通网络",
+    "{resnet}: {r:.1f}%, {plain}: {p:.1f}%": "{resnet}：{r:.1f}%，{plain}：{p:.1f}%",
+    "about 95% of ResNet-110's 2^54 paths go through between 20 and 34 branches":
+        "ResNet-110 的 2^54 条通路中，约 95% 经过 20 到 34 个分支",
+    "{share:.1%}": "{share:.1%}",
+    "{name:>9}: intact {base:.1f}%, one unit deleted {low:.1f}–{high:.1f}% (median {median:.1f}%)":
+        "{name:>9}：完好时 {base:.1f}%，删掉一个单元后 {low:.1f}–{high:.1f}%（中位数 {median:.1f}%）",
+    "deleting one unit hurts the plain net far more: its median rise is over 10 points and over twice the ResNet's":
+        "删掉一个单元对普通网络的伤害大得多：误差上升的中位数超过 10 个百分点，且是残差网络的两倍以上",
+    "median rise: {plain} {p:.1f} points, {resnet} {r:.1f}": "上升的中位数：{plain} {p:.1f} 个百分点，{resnet} {r:.1f}",
+    "every deletable unit of the plain net raises its test error": "普通网络每个可删除的单元被删掉后，测试误差都会上升",
+    "the smallest rise is {low:.1f} points": "最小的上升为 {low:.1f} 个百分点",
+    "{resnet}: mean test error with k units deleted: {errs}": "{resnet}：删掉 k 个单元后的平均测试误差：{errs}",
+    "the ResNet's error rises with the number of units deleted": "残差网络的误差随删除的单元数增加而上升",
+    "intact {base:.1f}%, then {errs}": "完好时 {base:.1f}%，然后依次为 {errs}",
+    "IG baseline: 0 in normalised units = the mean colour, RGB 0-255: {rgb}":
+        "积分梯度的基线：归一化之后的 0 = 平均颜色，RGB（0–255）：{rgb}",
+    "{name:>9}: IG completeness error (mean |delta|) {delta:.3g}": "{name:>9}：积分梯度的完备性误差（|delta| 的均值）{delta:.3g}",
+    "{name:>9}: test loss {centre:.2f} at the centre, {rise:+.2f} on average at α = ±1":
+        "{name:>9}：中心处的测试损失 {centre:.2f}，α = ±1 处平均高出 {rise:+.2f}",
+    "the ResNet's loss at the centre (its trained weights) is lower than the plain net's":
+        "残差网络在中心（训练后的权重）处的损失低于普通网络",
+    "{resnet} {r:.2f}, {plain} {p:.2f}": "{resnet} {r:.2f}，{plain} {p:.2f}",
+    "the loss at α = 0 is the same along every direction": "沿每个方向，α = 0 处的损失都相同",
+    "{values}": "{values}",
+    "the basin's width is stable: the rise at α = ±1 differs by less than 2× across the three directions":
+        "盆地的宽度是稳定的：三个方向上 α = ±1 处的上升幅度相差不到 2 倍",
+    "rises: {values}": "上升幅度：{values}",
 }
