@@ -103,16 +103,21 @@ def distance_from_shortcut(net, x):
 
 x = torch.randn(pick(full=32, smoke=4), 3, 32, 32)
 plt.figure(figsize=(7, 3.3))
+distance = {}
 for zero in (False, True):
     net = build_model("resnet20", widths=WIDTHS, zero_init_last=zero)
-    d = distance_from_shortcut(net, x)
-    plt.plot(d, marker="o", label=f"zero_init_last={zero}")
-    print(f"zero_init_last={zero}: largest ||y - x|| / ||x|| = {max(d):.2e}")
+    distance[zero] = distance_from_shortcut(net, x)
+    plt.plot(distance[zero], marker="o", label=f"zero_init_last={zero}")
+    say("zero_init_last={zero}: largest ‖y - x‖ / ‖x‖ = {d:.2e}", zero=zero, d=max(distance[zero]))
 plt.xlabel(T("block"))
 plt.ylabel(r"$\|y - x\| \,/\, \|x\|$")
 plt.legend()
 plt.title(T("How far is each block from an identity mapping? (ResNet-20, at init)"))
 plt.show()
+check(max(distance[True]) < 1e-6 and min(distance[False]) > 0.1,
+      "with γ = 0 every block, downsampling ones included, is the identity (up to rounding); with He init none is",
+      "largest distance with γ = 0: {zero:.2e}; smallest with He init: {he:.2e}",
+      zero=max(distance[True]), he=min(distance[False]))
 """),
     md(
         en=r"""
@@ -144,6 +149,7 @@ residual block does *not* start at the identity) are trained with SGD to output 
 x = F.relu(torch.randn(32, 16, 8, 8))  # a batch of non-negative feature maps, as after a ReLU
 steps = pick(full=150, smoke=10)
 plt.figure(figsize=(7, 3.3))
+final_loss = {}
 for name, shortcut in ((T("plain block"), None), (T("residual block"), "A")):
     torch.manual_seed(1)  # the same initial weights for both
     block = BasicBlock(16, 16, shortcut=shortcut)
@@ -157,11 +163,16 @@ for name, shortcut in ((T("plain block"), None), (T("residual block"), "A")):
         opt.step()
         losses.append(loss.item())
     plt.semilogy(losses, label=name)
-    print(f"{name:>14}: loss {losses[0]:.3f} -> {losses[-1]:.4f} after {steps} steps")
+    final_loss[shortcut] = losses[-1]
+    say("{name:>14}: loss {first:.3f} → {last:.4f} after {steps} steps", name=name, first=losses[0], last=losses[-1],
+        steps=steps)
 plt.xlabel(T("step"))
 plt.ylabel(T("mean squared error to the identity"))
 plt.legend()
 plt.show()
+check(final_loss["A"] < final_loss[None] / 10,
+      "after the same steps the residual block is over ten times closer to the identity than the plain block",
+      "residual {res:.4f}, plain {plain:.4f}", res=final_loss["A"], plain=final_loss[None])
 """),
     md(
         en=r"""
@@ -262,7 +273,8 @@ def check_against_library(in_channels, out_channels, stride):
         mine.train(mode == "train")
         with torch.no_grad():
             diff = (ref(x) - mine(x)).abs().max().item()
-        print(f"{in_channels:>2} -> {out_channels:>2}, stride {stride}, {mode:>5} mode: max |difference| = {diff:.1e}")
+        say("{c_in:>2} → {c_out:>2}, stride {stride}, {mode:>5} mode: max |difference| = {diff:.1e}",
+            c_in=in_channels, c_out=out_channels, stride=stride, mode=mode, diff=diff)
         assert diff < 1e-5, "your block differs from the library's"
 
 
@@ -288,9 +300,14 @@ computation complexity"). Projection shortcuts (options B and C, lesson 03) do a
 """,
     ),
     code(r"""
-for name in ("plain20", "resnet20", "resnet20:shortcut=B", "resnet20:shortcut=C",
-             "plain56", "resnet56", "resnet56:shortcut=B"):
-    print(f"{name:>20}: {count_params(build_model(name)):>9,} parameters")
+params = {name: count_params(build_model(name)) for name in ("plain20", "resnet20", "resnet20:shortcut=B", "resnet20:shortcut=C",
+                                                             "plain56", "resnet56", "resnet56:shortcut=B")}
+for name, n in params.items():
+    say("{name:>20}: {n:>9,} parameters", name=name, n=n)
+check(params["resnet20"] == params["plain20"] == 269_722 and params["resnet56"] == params["plain56"] == 853_018
+      and params["resnet20"] < params["resnet20:shortcut=B"] < params["resnet20:shortcut=C"],
+      "option A adds no parameter (269,722 and 853,018 as in v1's nets); B adds some, C more",
+      "{counts}", counts=", ".join(f"{k} {v:,}" for k, v in params.items()))
 """),
     md(
         en=r"""
@@ -318,8 +335,8 @@ Highway Networks（Srivastava 等 2015）同样把 $x$ 绕过一个块送到后�
     code(r"""
 highway = build_model("highway20", widths=WIDTHS)
 resnet = build_model("resnet20", widths=WIDTHS)
-print(f"resnet20:  {count_params(resnet):,} parameters")
-print(f"highway20: {count_params(highway):,} parameters (a 1x1 gate conv per block)")
+say("resnet20:  {n:,} parameters", n=count_params(resnet))
+say("highway20: {n:,} parameters (a 1×1 gate conv per block)", n=count_params(highway))
 print(inspect.getsource(ResidualUnit.forward))
 
 gates, hooks = [], []
@@ -340,7 +357,11 @@ plt.ylim(0, 1.4)
 plt.legend(loc="upper right")
 plt.show()
 all_g = torch.cat(gates)
-print(f"gate g at init: mean {all_g.mean():.2f}, from {all_g.min():.2f} to {all_g.max():.2f}")
+say("gate g at init: mean {mean:.2f}, from {low:.2f} to {high:.2f}", mean=float(all_g.mean()), low=float(all_g.min()),
+    high=float(all_g.max()))
+check(abs(float(all_g.mean()) - float(torch.sigmoid(torch.tensor(-1.0)))) < 0.05,
+      "at init the gates average about σ(-1) ≈ 0.27: the shortcut passes about 0.73 of x",
+      "mean gate {mean:.2f}", mean=float(all_g.mean()))
 """),
     md(
         en=r"""
@@ -439,6 +460,21 @@ preset: about half the compute of lesson 01's run, so a few minutes on a 2-core 
    ```
 """,
     ),
+    code(r"""
+# Checking the answer to exercise 3 with the solution's own code (seconds).
+gates_6, hooks = [], []
+highway_6 = build_model("highway20", widths=WIDTHS, gate_bias=-6.0)
+for unit in list_units(highway_6):
+    hooks.append(unit.module.gate.register_forward_hook(
+        lambda m, inputs, out: gates_6.append(torch.sigmoid(out).detach().flatten())))
+with torch.no_grad():
+    highway_6(torch.randn(pick(full=32, smoke=4), 3, 32, 32))
+for h in hooks:
+    h.remove()
+g6 = float(torch.cat(gates_6).mean())
+check(g6 < 0.01, "with b_g = -6 the gates start near σ(-6) ≈ 0.0025: the shortcut weight 1 - g is almost 1",
+      "mean gate {g:.4f}", g=g6)
+"""),
 ]
 
 LABELS_ZH = {
@@ -451,4 +487,31 @@ LABELS_ZH = {
     "highway20: mean 1 - g (shortcut weight)": "highway20：1 - g 的均值（捷径上的权重）",
     "resnet20: shortcut weight is always 1": "resnet20：捷径上的权重恒为 1",
     "weight on x": "x 上的权重",
+}
+
+TEXTS_ZH = {
+    "zero_init_last={zero}: largest ‖y - x‖ / ‖x‖ = {d:.2e}": "zero_init_last={zero}：‖y - x‖ / ‖x‖ 的最大值 = {d:.2e}",
+    "with γ = 0 every block, downsampling ones included, is the identity (up to rounding); with He init none is":
+        "γ = 0 时每个块（包括下采样的块）都是恒等映射（只差舍入误差）；用 He 初始化时没有一个是",
+    "largest distance with γ = 0: {zero:.2e}; smallest with He init: {he:.2e}":
+        "γ = 0 时的最大距离：{zero:.2e}；He 初始化时的最小距离：{he:.2e}",
+    "{name:>14}: loss {first:.3f} → {last:.4f} after {steps} steps": "{name:>14}：损失 {first:.3f} → {last:.4f}（{steps} 步之后）",
+    "after the same steps the residual block is over ten times closer to the identity than the plain block":
+        "相同步数之后，残差块离恒等映射的距离不到普通块的十分之一",
+    "residual {res:.4f}, plain {plain:.4f}": "残差块 {res:.4f}，普通块 {plain:.4f}",
+    "{c_in:>2} → {c_out:>2}, stride {stride}, {mode:>5} mode: max |difference| = {diff:.1e}":
+        "{c_in:>2} → {c_out:>2}，步幅 {stride}，{mode:>5} 模式：最大 |差值| = {diff:.1e}",
+    "{name:>20}: {n:>9,} parameters": "{name:>20}：{n:>9,} 个参数",
+    "option A adds no parameter (269,722 and 853,018 as in v1's nets); B adds some, C more":
+        "选项 A 不增加参数（269,722 和 853,018，与 v1 的网络相同）；B 增加一些，C 更多",
+    "{counts}": "{counts}",
+    "resnet20:  {n:,} parameters": "resnet20：{n:,} 个参数",
+    "highway20: {n:,} parameters (a 1×1 gate conv per block)": "highway20：{n:,} 个参数（每个块多一个 1×1 的门卷积）",
+    "gate g at init: mean {mean:.2f}, from {low:.2f} to {high:.2f}": "初始化时的门 g：均值 {mean:.2f}，范围 {low:.2f} 到 {high:.2f}",
+    "at init the gates average about σ(-1) ≈ 0.27: the shortcut passes about 0.73 of x":
+        "初始化时门的均值约为 σ(-1) ≈ 0.27：捷径传过去约 0.73 的 x",
+    "mean gate {mean:.2f}": "门的均值 {mean:.2f}",
+    "with b_g = -6 the gates start near σ(-6) ≈ 0.0025: the shortcut weight 1 - g is almost 1":
+        "b_g = -6 时门一开始接近 σ(-6) ≈ 0.0025：捷径上的权重 1 - g 几乎为 1",
+    "mean gate {g:.4f}": "门的均值 {g:.4f}",
 }
