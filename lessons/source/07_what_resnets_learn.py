@@ -93,7 +93,7 @@ for n in sorted({n_units, 54}):  # this net, and ResNet-110's 54 units
     dist = path_length_distribution(n)
     ax.plot(np.arange(n + 1), dist, marker=".", label=f"n = {n} units: mean {n / 2:g}, std {np.sqrt(n) / 2:.1f}")
 ax.set_xlabel(T("k = residual branches on the path"))
-ax.set_ylabel(T("fraction of the 2^n paths"))
+ax.set_ylabel(T("fraction of the 2ⁿ paths"))
 ax.set_title(T("Path lengths in an unrolled ResNet (Binomial(n, 1/2))"))
 ax.legend()
 plt.show()
@@ -406,7 +406,7 @@ check(max(rises) < 2 * min(rises), "the basin's width is stable: the rise at α 
 
 LABELS_ZH = {
     "k = residual branches on the path": "k = 通路上经过的残差分支数",
-    "fraction of the 2^n paths": "占全部 2^n 条通路的比例",
+    "fraction of the 2ⁿ paths": "占全部 2ⁿ 条通路的比例",
     "Path lengths in an unrolled ResNet (Binomial(n, 1/2))": "展开后的残差网络中的通路长度（Binomial(n, 1/2)）",
     "deleted unit (× = cannot be deleted: a plain downsampling unit)": "被删除的单元（× = 无法删除：普通网络的下采样单元）",
     "test error (%)": "测试误差 (%)",

@@ -262,7 +262,7 @@ fig, ax = plt.subplots(figsize=(8, 4))
 for label, g in grads.items():
     ax.semilogy(np.arange(1, STEPS_T + 1), np.maximum(g, 1e-30), label=label)
 ax.set_xlabel(T("time step t (E is computed at t = T)"))
-ax.set_ylabel("‖∂E/∂s_t‖ / ‖∂E/∂s_T‖")
+ax.set_ylabel(r"$\|\partial E/\partial s_t\| \,/\, \|\partial E/\partial s_T\|$")
 ax.set_ylim(1e-30, 1e4)
 ax.set_title(T("Gradient through time: plain recurrence vs gated additive cell state"))
 ax.legend(fontsize=8)
