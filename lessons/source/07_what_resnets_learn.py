@@ -66,8 +66,10 @@ x, y = eval_tensors(config, n=pick(full=1000, smoke=32), data=data)  # normalise
 test_error = {name: 100 * err[-1] for name, (s, err) in curves(events, "test_error").items()}
 for name, err in test_error.items():
     say("{name:>9}: test error {err:.1f}% after {steps} steps", name=name, err=err, steps=steps)
-say("{n_train:,} training images, {n_test:,} test images; the lesson evaluates {n_eval:,} of them",
-    n_train=len(data[0]), n_test=len(data[1]), n_eval=len(y))
+say("the data holds {n_train:,} training and {n_test:,} test images; the run trained on {used_train:,} and tested "
+    "on {used_test:,} (the preset's sizes); the analyses below use {n_eval:,} test images",
+    n_train=len(data[0]), n_test=len(data[1]), used_train=min(len(data[0]), config.train_size or len(data[0])),
+    used_test=min(len(data[1]), config.test_size or len(data[1])), n_eval=len(y))
 check(test_error[RESNET] < test_error[PLAIN], "the ResNet ends with a lower test error than the plain net of the same depth",
       "{resnet}: {r:.1f}%, {plain}: {p:.1f}%", resnet=RESNET, plain=PLAIN, r=test_error[RESNET], p=test_error[PLAIN])
 """),
@@ -420,8 +422,10 @@ LABELS_ZH = {
 
 TEXTS_ZH = {
     "{name:>9}: test error {err:.1f}% after {steps} steps": "{name:>9}：训练 {steps} 步后测试误差为 {err:.1f}%",
-    "{n_train:,} training images, {n_test:,} test images; the lesson evaluates {n_eval:,} of them":
-        "训练图像 {n_train:,} 张，测试图像 {n_test:,} 张；本课在其中 {n_eval:,} 张上评估",
+    "the data holds {n_train:,} training and {n_test:,} test images; the run trained on {used_train:,} and tested "
+    "on {used_test:,} (the preset's sizes); the analyses below use {n_eval:,} test images":
+        "数据中有训练图像 {n_train:,} 张、测试图像 {n_test:,} 张；这次训练用了其中 {used_train:,} 张训练、{used_test:,} 张测试"
+        "（预设的大小）；下面的分析使用 {n_eval:,} 张测试图像",
     "the ResNet ends with a lower test error than the plain net of the same depth": "残差网络最终的测试误差低于同样深度的普通网络",
     "{resnet}: {r:.1f}%, {plain}: {p:.1f}%": "{resnet}：{r:.1f}%，{plain}：{p:.1f}%",
     "about 95% of ResNet-110's 2^54 paths go through between 20 and 34 branches":

@@ -49,7 +49,6 @@ from resnet_edu.training.notebook import curves, find_data_dir, lesson_data, pic
 
 # CIFAR-10 when it is in data/ (not in smoke mode), else the synthetic set; tiny in smoke mode.
 DATASET, data = lesson_data(n_train=pick(full=10_000, smoke=128), n_test=pick(full=2_000, smoke=64))
-say("{n_train:,} training images, {n_test:,} test images", n_train=len(data[0]), n_test=len(data[1]))
 WIDTHS = pick(full=(8, 16, 32), smoke=(4, 8, 8))  # channels per stage (the paper: 16, 32, 64)
 STEPS = pick(full=600, smoke=3)
 # The quick preset's recipe, shortened in smoke mode; every run below uses these settings.
@@ -92,6 +91,10 @@ $k = 1, 2, 3, 4$. The layers are the same; only where the shortcuts land changes
     code(r"""
 SPANS = span_entries(depth=38)  # ("resnet38:span=1", ..., "resnet38:span=4")
 span_run = span_config(depth=38, preset="quick", **SETTINGS)
+say("the data holds {n_train:,} training and {n_test:,} test images; every run here trains on {used_train:,} and tests "
+    "on {used_test:,} (the quick preset's sizes)", n_train=len(data[0]), n_test=len(data[1]),
+    used_train=min(len(data[0]), span_run.train_size or len(data[0])),
+    used_test=min(len(data[1]), span_run.test_size or len(data[1])))
 span_params = span_param_counts(span_run)
 for entry, params in span_params.items():
     spec = model_spec(entry, WIDTHS)
@@ -431,7 +434,10 @@ LABELS_ZH = {
 }
 
 TEXTS_ZH = {
-    "{n_train:,} training images, {n_test:,} test images": "训练图像 {n_train:,} 张，测试图像 {n_test:,} 张",
+    "the data holds {n_train:,} training and {n_test:,} test images; every run here trains on {used_train:,} and tests "
+    "on {used_test:,} (the quick preset's sizes)":
+        "数据中有训练图像 {n_train:,} 张、测试图像 {n_test:,} 张；这里每次训练用其中 {used_train:,} 张训练、{used_test:,} 张测试"
+        "（quick 预设的大小）",
     "{name:>18}: test error {err:5.1f}% at step {step}": "{name:>18}：第 {step} 步的测试误差 {err:5.1f}%",
     "{entry:>16}: {n:2d} units per stage, {units:2d} units, {params:,} parameters":
         "{entry:>16}：每个阶段 {n:2d} 个单元，共 {units:2d} 个单元，{params:,} 个参数",
