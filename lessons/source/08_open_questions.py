@@ -133,9 +133,10 @@ check(last[1] > max(last[k] for k in (2, 3, 4)),
 **What to look for.** Whether span 1 lags behind spans 2–4 in *training* error (v1's remark is that
 it shows no advantage, not that it fails), and whether 3 and 4 differ from 2 at all. With one seed
 and a few hundred steps, differences of a point or two are within noise — exercise 1 asks for seeds.
-(Our full-mode run on real CIFAR-10 images: training error 61.3 % for span 1 against 55.1 / 55.9 /
-56.6 % for spans 2 / 3 / 4; test error 62.2 % against 55.4 / 55.9 / 54.5 %. Span 1 lagged; 2–4 were
-within noise of each other.)
+(Our full-mode run on the real CIFAR-10 subset, seed 0: training error 68.0% for span 1 against
+56.1 / 56.1 / 56.2% for spans 2 / 3 / 4; test error 67.9% against 55.7 / 56.5 / 54.7%. Span 1
+lagged by 12 points; 2–4 were within noise of each other. The check under the plot tests only that
+span 1 ends last.)
 
 One way to think about it: with span $k$, the ResNet-38 has $36/k$ shortcuts, so $2^{36/k}$ paths
 through the net (lesson 07's unrolled view). Span 1 gives the most paths but makes each branch a
@@ -148,7 +149,7 @@ $g = \sigma(W_g x + b_g)$ from a 1×1 conv; the package starts it at $b_g = -1$
 (Highway Networks suggest a negative bias so the unit first carries $x$ through).
 """,
         zh=r"""
-**看什么？** 看跨度 1 在**训练误差**上是否落后于跨度 2–4（v1 的说法是它"没有优势"，并不是说它训练失败），再看跨度 3、4 与跨度 2 到底有没有差别。只用一个随机种子、训练几百步，一两个百分点的差距都在噪声范围之内——练习 1 要求你多换几个随机种子。（我们在完整模式、真实 CIFAR-10 图像上的运行：跨度 1 的训练误差为 61.3%，跨度 2 / 3 / 4 为 55.1 / 55.9 / 56.6%；测试误差为 62.2%，对 55.4 / 55.9 / 54.5%。跨度 1 落后；跨度 2–4 彼此相差在噪声范围之内。）
+**看什么？** 看跨度 1 在**训练误差**上是否落后于跨度 2–4（v1 的说法是它"没有优势"，并不是说它训练失败），再看跨度 3、4 与跨度 2 到底有没有差别。只用一个随机种子、训练几百步，一两个百分点的差距都在噪声范围之内——练习 1 要求你多换几个随机种子。（我们在完整模式、真实 CIFAR-10 子集上、种子 0 的运行：跨度 1 的训练误差为 68.0%，跨度 2 / 3 / 4 为 56.1 / 56.1 / 56.2%；测试误差为 67.9%，对 55.7 / 56.5 / 54.7%。跨度 1 落后 12 个百分点；跨度 2–4 彼此相差在噪声范围之内。图下方的核对只检验跨度 1 是否排在最后。）
 
 一种理解方式：跨度为 $k$ 时，ResNet-38 有 $36/k$ 条捷径，网络里就有 $2^{36/k}$ 条通路（见第 07 课的展开视角）。跨度 1 通路最多，但每个分支只是一个近似线性的单层；跨度 4 让每个分支能学更多东西，但捷径更少。
 
@@ -183,9 +184,10 @@ $g$ multiplies the shortcut alone, and for the 1×1 conv shortcut: those two can
 identity shortcuts, so they cover the ResNet's solution space, and their higher training error
 shows an optimization problem, not a lack of representation. Compare also with the plain net:
 one might expect a gated shortcut, still a shortcut, to put highway20 near resnet20 from the start.
-In our full-mode run on real CIFAR-10 images it did not: highway20 tracked plain20 for the first
-~300 steps (its gates start partly closed) and only then moved between the two, ending at 56.7 %
-test error against 61.1 % for plain20 and 51.8 % for resnet20 (one seed).
+In our full-mode run on the real CIFAR-10 subset it did not: highway20's training error sat above
+plain20's for the first ~100 steps and tracked it until about step 450 (its gates start partly
+closed), and only then moved between the two, ending at 56.8% test error against 62.4% for plain20
+and 52.3% for resnet20 (seed 0; the check under the plot tests only that resnet20 ends lowest).
 
 ## 3. Residuals through time: the LSTM cell as a gated shortcut
 
@@ -206,7 +208,7 @@ Measure $\|\partial E/\partial s_t\|$ for the state $s_t$ at every step, with $E
 in pure PyTorch:
 """,
         zh=r"""
-**看什么？** 门控网络的参数**更多**（多了门的卷积），但它并不能简单地照搬残差网络：在互斥门控里，同一个 $g$ 同时缩放两条通路，$g \to 0$ 让捷径成为恒等映射，**同时也关掉了残差分支**；$g \to 1$ 则正好相反。残差单元 $x + F(x)$ 不在这两个极端中的任何一端。所以不要把 highway20 理解成"残差网络再加一些自由度"。v2 的"表示能力更强、结果却更差"的论证（§3.2）只针对**仅捷径门控**（$g$ 只乘在捷径上）和 1×1 卷积捷径：这两者可以被优化成恒等捷径，因而涵盖了残差网络的解空间，它们更高的训练误差说明的是优化问题，而不是表示能力不足。再和普通网络比一比：带门的捷径仍然是捷径，人们也许会以为 highway20 一开始就接近 resnet20。我们在完整模式、真实 CIFAR-10 图像上的那次运行并非如此：前约 300 步 highway20 一直跟着 plain20 走（它的门一开始是部分关闭的），之后才移到两者之间，最终测试误差为 56.7%，plain20 为 61.1%，resnet20 为 51.8%（一个随机种子）。
+**看什么？** 门控网络的参数**更多**（多了门的卷积），但它并不能简单地照搬残差网络：在互斥门控里，同一个 $g$ 同时缩放两条通路，$g \to 0$ 让捷径成为恒等映射，**同时也关掉了残差分支**；$g \to 1$ 则正好相反。残差单元 $x + F(x)$ 不在这两个极端中的任何一端。所以不要把 highway20 理解成"残差网络再加一些自由度"。v2 的"表示能力更强、结果却更差"的论证（§3.2）只针对**仅捷径门控**（$g$ 只乘在捷径上）和 1×1 卷积捷径：这两者可以被优化成恒等捷径，因而涵盖了残差网络的解空间，它们更高的训练误差说明的是优化问题，而不是表示能力不足。再和普通网络比一比：带门的捷径仍然是捷径，人们也许会以为 highway20 一开始就接近 resnet20。我们在完整模式、真实 CIFAR-10 子集上的那次运行并非如此：最初约 100 步 highway20 的训练误差比 plain20 还高，此后一直跟着 plain20 走到约第 450 步（它的门一开始是部分关闭的），之后才移到两者之间，最终测试误差为 56.8%，plain20 为 62.4%，resnet20 为 52.3%（种子 0；图下方的核对只检验 resnet20 是否最低）。
 
 ## 3. 沿时间的残差：把 LSTM 单元看作带门控的捷径
 
@@ -347,7 +349,7 @@ models, is v2's full pre-activation idea: normalize inside the branch, keep the 
 ## Exercises
 
 **Time.** Each `lockstep` call trains its nets for 600 steps, as the lesson's runs do (together
-the lesson's two runs took 20.7 min on a busy 2-core CPU; see lessons/README.md): exercise 1 is three span runs,
+the whole lesson took 26 min on a busy 2-core CPU; see lessons/README.md): exercise 1 is three span runs,
 exercises 2 and 3 one run of four nets each; exercise 4 takes seconds.
 
 1. Rerun section 1 with seeds 0, 1, 2 (`lockstep(SPANS, seed=s)`) and plot the mean and spread of the
@@ -364,7 +366,7 @@ exercises 2 and 3 one run of four nets each; exercise 4 takes seconds.
         zh=r"""
 ## 练习
 
-**耗时。** 每次调用 `lockstep` 都像本课的训练一样把网络训练 600 步（本课的两次训练合起来，在繁忙的 2 核 CPU 上用了 20.7 分钟；见 lessons/README.zh.md）：练习 1 是三次跨度训练，练习 2 和 3 各是一次四个网络的训练；练习 4 只要几秒。
+**耗时。** 每次调用 `lockstep` 都像本课的训练一样把网络训练 600 步（整课在繁忙的 2 核 CPU 上用了 26 分钟；见 lessons/README.zh.md）：练习 1 是三次跨度训练，练习 2 和 3 各是一次四个网络的训练；练习 4 只要几秒。
 
 1. 用随机种子 0、1、2 重做第 1 节（`lockstep(SPANS, seed=s)`），画出每种跨度最终测试误差的均值和波动范围。有没有哪个差距比波动还大？
 2. 跨度不仅改变捷径的**位置**，也改变捷径的**数量**。设计一个更公平的对比：固定捷径数量，改为让深度变化（例如每个阶段 3 个单元：跨度 1、2、3、4 分别对应深度 11、20、29、38）。它测量的是第 1 节没有测到的什么东西？
