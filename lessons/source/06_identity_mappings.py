@@ -373,7 +373,8 @@ check(drift["bn_after_add"] > max(rest) + 1,
       "BN after addition (b) drifts at least an order of magnitude more than every other design",
       "(b) {b:.1f}, the others up to {rest:.1f} orders of magnitude", b=drift["bn_after_add"], rest=max(rest))
 f_c = np.asarray(design_profiles["relu_before_add"].forward_norm)
-stage_edges = {len(f_c) // 3 - 1, 2 * (len(f_c) // 3) - 1}  # the steps from l to l + 1 that downsample
+per_stage = (len(f_c) - 1) // 3  # units per stage; positions 0..L
+stage_edges = {per_stage, 2 * per_stage}  # the steps from l to l + 1 made by a downsampling unit
 drops = [l for l in np.flatnonzero(np.diff(f_c) < 0) if l not in stage_edges]
 check(not drops and growth["relu_before_add"] > 2 * max(g for d, g in growth.items() if d != "relu_before_add"),
       "with ReLU before addition (c), ‖x_l‖ never falls within a stage and grows at least twice as much as in any other design",
