@@ -97,7 +97,7 @@ for depth in TABLE6:
     say("n = {n:>3}: ResNet-{depth:<4} {params:>11,} parameters, paper test error {err} %",
         n=n, depth=depth, params=params[depth], err=TABLE6[depth])
 check(params[56] == 853_018 and params[1202] == 19_421_274,
-      "ResNet-56 has 853,018 parameters and ResNet-1202 19,421,274 (option A, as in v1)",
+      "ResNet-56 has 853,018 parameters and ResNet-1202 19,421,274, as v1's option A nets",
       "{p56:,} and {p1202:,}", p56=params[56], p1202=params[1202])
 plain56 = count_params(build_model("plain56"))
 check(plain56 == params[56], "plain-56 has exactly ResNet-56's parameters: option A shortcuts add none",
@@ -296,7 +296,7 @@ final_test = {m: 100 * e[-1] for m, (_, e) in curves(events, "test_error").items
 for m in config.models:
     say("{model}: final training error {train:.1f} %, test error {test:.1f} %", model=m,
         train=final_train[m], test=final_test[m])
-check(max(final_test.values()) < 80, "both ResNets learn: test error below 80 % (chance: 90 %)",
+check(max(final_test.values()) < 80, "both ResNets learn: test error below 80 %, where chance is 90 %",
       "test errors {errs}", errs={m: round(v, 1) for m, v in final_test.items()})
 gap = max(final_test[m] - final_train[m] for m in config.models)
 check(gap < 5, "no overfitting yet: test error at most 5 points above training error",
@@ -601,8 +601,8 @@ LABELS_ZH = {
 TEXTS_ZH = {
     "n = {n:>3}: ResNet-{depth:<4} {params:>11,} parameters, paper test error {err} %":
         "n = {n:>3}：ResNet-{depth:<4} {params:>11,} 个参数，论文测试误差 {err}%",
-    "ResNet-56 has 853,018 parameters and ResNet-1202 19,421,274 (option A, as in v1)":
-        "ResNet-56 有 853,018 个参数，ResNet-1202 有 19,421,274 个（选项 A，与 v1 一致）",
+    "ResNet-56 has 853,018 parameters and ResNet-1202 19,421,274, as v1's option A nets":
+        "ResNet-56 有 853,018 个参数、ResNet-1202 有 19,421,274 个，与 v1 选项 A 的网络一致",
     "{p56:,} and {p1202:,}": "分别为 {p56:,} 和 {p1202:,}",
     "plain-56 has exactly ResNet-56's parameters: option A shortcuts add none":
         "plain-56 与 ResNet-56 的参数量完全相同：选项 A 的捷径不增加参数",
@@ -618,7 +618,7 @@ TEXTS_ZH = {
     "up to {off:.0f} % off": "最多相差 {off:.0f}%",
     "{model}: final training error {train:.1f} %, test error {test:.1f} %":
         "{model}：最终训练误差 {train:.1f}%，测试误差 {test:.1f}%",
-    "both ResNets learn: test error below 80 % (chance: 90 %)": "两个残差网络都学到了东西：测试误差低于 80%（随机猜为 90%）",
+    "both ResNets learn: test error below 80 %, where chance is 90 %": "两个残差网络都学到了东西：测试误差低于 80%，而随机猜是 90%",
     "test errors {errs}": "测试误差：{errs}",
     "no overfitting yet: test error at most 5 points above training error": "还没有过拟合：测试误差比训练误差至多高 5 个百分点",
     "test error exceeds training error by {gap:.1f} points": "测试误差比训练误差高 {gap:.1f} 个百分点",

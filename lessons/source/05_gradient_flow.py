@@ -562,7 +562,7 @@ TEXTS_ZH = {
     "without BN the ratio lies between 0.01 and 1: it neither explodes nor vanishes":
         "不带 BN 时比值在 0.01 到 1 之间：既没有爆炸，也没有消失",
     "training on {used:,} images": "用 {used:,} 张图像训练",
-    "{name}: {n} probe records at steps {steps}": "{name}：{n} 次探针记录，分别在第 {steps} 步",
+    "{name}: {n} probe records at steps {steps}": "{name}：{n} 次探针记录，所在步数：{steps}",
     "{name}: first/last unit ratio at step {s0}: {r0:.1f}, at step {s1}: {r1:.2f}":
         "{name}：首尾单元比值，第 {s0} 步为 {r0:.1f}，第 {s1} 步为 {r1:.2f}",
     "final training error: {plain} {p:.1f} %, {resnet} {r:.1f} %": "最终训练误差：{plain} 为 {p:.1f}%，{resnet} 为 {r:.1f}%",
