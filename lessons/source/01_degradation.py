@@ -141,8 +141,8 @@ gap = max(final_test[m] - final_train[m] for m in config.models)
 check(gap < 5, "neither net overfits: its test error is at most 5 points above its training error",
       "test error exceeds training error by {gap:.1f} points", gap=gap)
 if DATASET == "cifar10":  # the levels the next cell quotes hold for real images only
-    check(all(55 < v < 85 for v in final_train.values()),
-          "on CIFAR-10 both nets end between 55 and 85 % training error, far above the paper's",
+    check(all(55 < v < 88 for v in final_train.values()),
+          "on CIFAR-10 both nets end between 55 and 88 % training error: learning, but far above the paper's",
           "plain-20 {p20:.1f} %, plain-56 {p56:.1f} %", p20=p20, p56=p56)
 """),
     md(
@@ -166,8 +166,8 @@ error), so no plain-net number in this lesson is the paper's.
 
 **What error to expect here.** Far above those 10–13 %, and that is not a bug. Random guessing is
 90 % error on ten classes. With real CIFAR-10 images, the `quick` run above ends somewhere around
-60–80 % for both nets (the numbers printed under the plot; we saw 65 % training error for plain-20
-and 78 % for plain-56, with test errors no higher). The nets are **undertrained**: the run sees
+60–85 % for both nets (the numbers printed under the plot; we saw 66 % training error for plain-20
+and 77 % for plain-56, with test errors no higher). The nets are **undertrained**: the run sees
 about 30,000 images in all (450 steps × 64, about six passes over 5,000 images) where the paper's
 run sees 8.2 million (64k steps × 128, about 180 passes over 45,000 images), and its nets are half
 as wide, with about a quarter of the parameters. It is not that they fit the small training set
@@ -212,7 +212,7 @@ vanished, this norm would fall off exponentially as we move from the last block 
 
 > **以下不是论文的数字。** 一项用论文训练方案对 v1 的 CIFAR-10 实验所做的独立复现 [nabla0001/resnet](https://github.com/nabla0001/resnet)（5 次运行的均值 ± 标准差）测得：plain-20 的测试误差为 9.78 ± 0.13%，plain-56 为 12.95 ± 0.22%。
 
-**这里该看到多大的误差。** 远高于上面的 10–13%，这不是程序出错。十个类别随机猜，误差是 90%。用真实的 CIFAR-10 图像，上面的 `quick` 训练结束时，两个网络的误差大约都在 60–80% 之间（见图下打印的数字；我们看到的训练误差是 plain-20 约 65%、plain-56 约 78%，测试误差都不比它们高）。这两个网络是**训练不足**：这次训练总共只看了约 30,000 张图像（450 步 × 64，约为 5,000 张图像过 6 遍），而论文的训练看了 820 万张（64k 步 × 128，约为 45,000 张图像过 180 遍）；它的网络宽度只有一半，参数约为四分之一。并不是它们记住了这一小份训练集、却在新图像上失手：它们的测试误差并不比训练误差高（见上面的核对）。训练误差甚至可能高于测试误差，因为它是在经过增强的批次上、在训练模式下、在网络仍在进步的一段窗口内取平均得到的。这次训练要回答的不是"网络最好能做到多好"，而是"用同样方式训练的两个网络，谁能把训练图像拟合得更好"。在合成数据集上（没有 CIFAR-10 时的替代），这些数字的意义更小：比较曲线的相对位置，而不是数值高低。
+**这里该看到多大的误差。** 远高于上面的 10–13%，这不是程序出错。十个类别随机猜，误差是 90%。用真实的 CIFAR-10 图像，上面的 `quick` 训练结束时，两个网络的误差大约都在 60–85% 之间（见图下打印的数字；我们看到的训练误差是 plain-20 约 66%、plain-56 约 77%，测试误差都不比它们高）。这两个网络是**训练不足**：这次训练总共只看了约 30,000 张图像（450 步 × 64，约为 5,000 张图像过 6 遍），而论文的训练看了 820 万张（64k 步 × 128，约为 45,000 张图像过 180 遍）；它的网络宽度只有一半，参数约为四分之一。并不是它们记住了这一小份训练集、却在新图像上失手：它们的测试误差并不比训练误差高（见上面的核对）。训练误差甚至可能高于测试误差，因为它是在经过增强的批次上、在训练模式下、在网络仍在进步的一段窗口内取平均得到的。这次训练要回答的不是"网络最好能做到多好"，而是"用同样方式训练的两个网络，谁能把训练图像拟合得更好"。在合成数据集上（没有 CIFAR-10 时的替代），这些数字的意义更小：比较曲线的相对位置，而不是数值高低。
 
 ## 在 ImageNet 上也一样（v1 表 2、图 4）
 
@@ -256,9 +256,9 @@ check(first["plain20"] < first["plain56"], "at step 1, plain-20's ratio is small
 lowest = min(min(r.values()) for r in ratio.values())
 check(lowest > 1e-2, "no gradient vanishes: every ratio of both nets, at every probed step, is above 0.01",
       "the lowest is {low:.2e}", low=lowest)
-later = [v for r in ratio.values() for step, v in r.items() if step >= pick(full=150, smoke=3)]
-check(all(0.05 < v < 20 for v in later),
-      "from step 150 on, every ratio lies between 0.05 and 20",
+later = [v for r in ratio.values() for step, v in r.items() if step >= pick(full=300, smoke=3)]
+check(all(0.1 < v < 10 for v in later),
+      "from step 300 on, every ratio lies between 0.1 and 10",
       "the ratios run from {low:.2f} to {high:.2f}", low=min(later), high=max(later))
 """),
     md(
@@ -275,11 +275,13 @@ tiny (say $10^{-5}$ for 27 blocks). It is not tiny at any step, but it is not co
   weights the product over many layers grows with depth (Yang et al. 2019 proved such a gradient
   explosion for deep BN nets at random initialization). Plain-20 has fewer layers to multiply
   over, so its ratio starts much smaller.
-- **From step 150 on** the ratio of both nets stays within a factor of about 10 of 1 (we saw
-  0.15, 1.97 and 0.70 for plain-56 at steps 150, 300 and 450; the check above allows 0.05 to 20):
-  training has rescaled the weights and BN's scales. The curve is not flat: at step 150 the
-  gradient of plain-56 falls about 7× from the last block to the first. But vanishing would be
-  an *exponential* fall-off over 27 blocks, thousands of times or more, and nothing like it appears.
+- **From step 150 on** the ratio of both nets stays within a factor of about 20 of 1: training
+  has rescaled the weights and BN's scales. It is not the same in every run. At step 150, just
+  after the warm-up, three runs of this very config (seed 0) gave plain-56 a ratio of 0.15, 1.1
+  and 15; at steps 300 and 450, over seeds 0–2, between 0.7 and 5.6 (the check above asks
+  for 0.1 to 10 from step 300 on). So the curve is not flat, and its tilt can point either way: 0.15
+  means the gradient falls about 7× from the last block to the first. But vanishing would be an
+  *exponential* fall-off over 27 blocks, thousands of times or more, and nothing like it appears.
 
 So the per-block gradients never vanish: early on they do the opposite. That is what
 v1 §4.1 checked, on its ImageNet plain-34 with BN: the backward signals "exhibit healthy norms",
@@ -297,9 +299,10 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 - It is not overfitting: the training error is higher, not only the test error.
 - With BN it is not vanishing gradients either (v1 §4.1): the measured per-block gradient norms
   never fall off exponentially towards the input. At initialization they even grow (by thousands
-  in plain-56); after a few hundred steps the first block's norm is within about a factor of 10 of
-  the last block's, sometimes below it (0.15 at step 150 in our run), sometimes above.
-- Expect 60–80 % error from this short, narrow run: the nets are undertrained, not overfit. With
+  in plain-56); right after the warm-up the first block's norm can still be 15 times above or 7 times
+  below the last block's, and after a few hundred steps it is within a small factor (0.7 to 5.6
+  at steps 300 and 450 over seeds 0–2).
+- Expect 60–85 % error from this short, narrow run: the nets are undertrained, not overfit. With
   the full recipe plain nets reach about 10–13 % test error (the reproduction quoted above; v1
   plots them only as curves), and ResNet-56 6.97 % (v1 Table 6).
 - v1 reads it as an optimization difficulty; lesson 02 shows the residual reformulation that
@@ -311,7 +314,7 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 看每个记录步上"第一个块 / 最后一个块"这个比值。如果梯度消失，经过 27 个块之后，这个比值会非常小（比如 $10^{-5}$）。它在任何一步都不小，但也不是一成不变：
 
 - **刚开始时**（第一次记录），plain-56 的比值**很大**：我们在完整模式、真实 CIFAR-10 图像上看到第 1 步为 2,825（plain-20 为 18）。梯度在往输入方向回传时反而变大了。这是带 BN 的深层普通网络在初始化时的已知性质：每个 BN 层都会把反向信号除以它输入批次的标准差，在随机权重下，许多层连乘起来的结果随深度增长（Yang 等 2019 证明了深层 BN 网络在随机初始化时的这种梯度爆炸）。plain-20 要连乘的层少，比值起点也小得多。
-- **从第 150 步起**，两个网络的比值都与 1 相差不到 10 倍左右（plain-56 在第 150、300、450 步分别为 0.15、1.97 和 0.70；上面的核对允许 0.05 到 20）：训练已经重新调整了权重和 BN 的缩放。曲线并不平：第 150 步时，plain-56 的梯度从最后一个块到第一个块下降了约 7 倍。但梯度消失指的是经过 27 个块的**指数级**衰减，会差出几千倍甚至更多，这里完全看不到。
+- **从第 150 步起**，两个网络的比值都与 1 相差不到 20 倍左右：训练已经重新调整了权重和 BN 的缩放。这个比值每次运行并不相同。第 150 步刚结束预热，同一个配置（随机种子 0）的三次运行中，plain-56 的比值分别为 0.15、1.1 和 15；到第 300 步和第 450 步，种子 0–2 的比值都在 0.7 到 5.6 之间（上面的核对要求从第 300 步起在 0.1 到 10 之间）。所以曲线并不平，而且倾斜方向可正可反：0.15 意味着梯度从最后一个块到第一个块下降了约 7 倍。但梯度消失指的是经过 27 个块的**指数级**衰减，会差出几千倍甚至更多，这里完全看不到。
 
 所以逐块的梯度从来没有消失；在训练初期甚至正好相反。这才是 v1 §4.1 检查的内容：在 ImageNet 上带 BN 的 plain-34 里，反向传播的信号"梯度范数健康"，意思是梯度没有消失；它并没有说梯度在各个深度都相等。多出来的深度并没有让梯度传不回来，而是让损失更难**优化**：SGD 拿到的梯度是可用的，可训练误差照样更高。
 
@@ -321,8 +324,8 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 
 - 退化：更深的普通网络**训练误差**更高（v1 图 1、图 6 左图）。
 - 这不是过拟合：更高的是训练误差，而不只是测试误差。
-- 有 BN 时，这也不是梯度消失（v1 §4.1）：实测的逐块梯度范数从不向输入方向按指数衰减。初始化时它们甚至会增长（plain-56 中增长几千倍）；训练几百步后，第一个块的范数与最后一个块相差不到 10 倍左右，有时更小（我们这次第 150 步为 0.15），有时更大。
-- 这次又短又窄的训练，误差在 60–80% 左右是正常的：网络是训练不足，而不是过拟合。用完整的训练方案，普通网络的测试误差约为 10–13%（上面引用的复现；v1 只以曲线给出），ResNet-56 为 6.97%（v1 表 6）。
+- 有 BN 时，这也不是梯度消失（v1 §4.1）：实测的逐块梯度范数从不向输入方向按指数衰减。初始化时它们甚至会增长（plain-56 中增长几千倍）；刚结束预热时，第一个块的范数仍可能是最后一个块的 15 倍，或者只有它的七分之一；训练几百步后，两者只相差一个很小的倍数（种子 0–2 在第 300 步和第 450 步为 0.7 到 5.6）。
+- 这次又短又窄的训练，误差在 60–85% 左右是正常的：网络是训练不足，而不是过拟合。用完整的训练方案，普通网络的测试误差约为 10–13%（上面引用的复现；v1 只以曲线给出），ResNet-56 为 6.97%（v1 表 6）。
 - v1 把它解释为优化困难；第 02 课介绍消除它的残差改写。
 """,
     ),
@@ -373,7 +376,13 @@ at a load of 6–9 on this project's 2-core CPU); exercise 2 trains it once more
    check(gaps.mean() > 2 * spread, "the mean gap is more than twice the larger spread between seeds",
          "gap {gap:.1f} points, spread {spread:.1f}", gap=gaps.mean(), spread=spread)
    ```
-   ANSWER1_EN_TEXT
+   Yes, by far, on real images. Over seeds 0–2 plain-20 ended at 66.1 ± 0.7 % and plain-56 at
+   80.2 ± 2.5 % final training error (our runs): plain-56 was 11 to 17 points behind in every seed,
+   several times the spread. Note that plain-56's spread is about four times plain-20's: the
+   deeper plain net is also the less predictable one. With neighbouring depths (plain-20 against
+   plain-32) or on the synthetic set the gap can shrink to the size of the spread; that is why v1's
+   curves and the reproduction above use the full schedule, and why the reproduction reports five
+   runs.
 2. ```python
    ev = train(dataclasses.replace(config, models=("plain20", "plain56", "resnet56")), data=data)
    final = {m: 100 * np.mean(errs[-5:]) for m, (steps, errs) in curves(ev, "train_error").items()}
@@ -436,7 +445,7 @@ at a load of 6–9 on this project's 2-core CPU); exercise 2 trains it once more
    check(gaps.mean() > 2 * spread, "the mean gap is more than twice the larger spread between seeds",
          "gap {gap:.1f} points, spread {spread:.1f}", gap=gaps.mean(), spread=spread)
    ```
-   ANSWER1_ZH_TEXT
+   是的，在真实图像上差距大得多。在种子 0–2 上，plain-20 的最终训练误差为 66.1 ± 0.7%，plain-56 为 80.2 ± 2.5%（我们的运行）：每个种子下 plain-56 都落后 11 到 17 个百分点，是波动的好几倍。注意 plain-56 的波动约为 plain-20 的四倍：更深的普通网络也更难预测。比较相邻的深度（例如 plain-20 与 plain-32），或者在合成数据集上，差距可能缩小到与波动相当；这就是为什么 v1 的曲线和上面提到的复现都用完整的训练方案，而且复现报告了 5 次运行的结果。
 2. ```python
    ev = train(dataclasses.replace(config, models=("plain20", "plain56", "resnet56")), data=data)
    final = {m: 100 * np.mean(errs[-5:]) for m, (steps, errs) in curves(ev, "train_error").items()}
@@ -494,8 +503,8 @@ TEXTS_ZH = {
     "neither net overfits: its test error is at most 5 points above its training error":
         "两个网络都没有过拟合：测试误差比训练误差至多高 5 个百分点",
     "test error exceeds training error by {gap:.1f} points": "测试误差比训练误差高 {gap:.1f} 个百分点",
-    "on CIFAR-10 both nets end between 55 and 85 % training error, far above the paper's":
-        "在 CIFAR-10 上，两个网络最终的训练误差都在 55% 到 85% 之间，远高于论文中的数字",
+    "on CIFAR-10 both nets end between 55 and 88 % training error: learning, but far above the paper's":
+        "在 CIFAR-10 上，两个网络最终的训练误差都在 55% 到 88% 之间：学到了东西，但远高于论文中的数字",
     "plain-20 {p20:.1f} %, plain-56 {p56:.1f} %": "plain-20 为 {p20:.1f}%，plain-56 为 {p56:.1f}%",
     "{model}, step {step:>3}: first block / last block gradient norm = {ratio:9.2f}  "
     "(min {low:.2e}, max {high:.2e})":
@@ -508,7 +517,7 @@ TEXTS_ZH = {
     "no gradient vanishes: every ratio of both nets, at every probed step, is above 0.01":
         "梯度没有消失：两个网络在每个记录步的比值都大于 0.01",
     "the lowest is {low:.2e}": "最小值为 {low:.2e}",
-    "from step 150 on, every ratio lies between 0.05 and 20": "从第 150 步起，每个比值都在 0.05 到 20 之间",
+    "from step 300 on, every ratio lies between 0.1 and 10": "从第 300 步起，每个比值都在 0.1 到 10 之间",
     "the ratios run from {low:.2f} to {high:.2f}": "比值的范围是 {low:.2f} 到 {high:.2f}",
     # exercises
     "{model}: {mean:.1f} ± {std:.1f} % over seeds 0-2": "{model}：种子 0–2 上为 {mean:.1f} ± {std:.1f}%",

@@ -340,8 +340,8 @@ for name in config.models:
     flip_gain[name] = 100 * (single - flipped)  # points
     say("{name}: single view {single:.1f} %, with flip testing {flipped:.1f} % ({n} test images)",
         name=name, single=100 * single, flipped=100 * flipped, n=len(test))
-check(all(-1 < g < 5 for g in flip_gain.values()),
-      "flip testing changes the error by a little: from 1 point worse to 5 points better",
+check(all(abs(g) < 3 for g in flip_gain.values()),
+      "on these short-run nets flip testing moves the error by less than 3 points, either way",
       "the gains in points: {gains}", gains={m: round(g, 1) for m, g in flip_gain.items()})
 """),
     md(
@@ -350,12 +350,16 @@ check(all(-1 < g < 5 for g in flip_gain.values()),
 
 The curves of the short run are a sketch of Fig. 6, not a reproduction: a narrow net, a few hundred
 steps, one seed. Whether ResNet-56 already beats ResNet-20 after so few steps depends on the seed;
-in our full-mode run on real CIFAR-10 images (seed 0) it did not: ResNet-20 ended at 56 % test
-error and ResNet-56 at 63 %, behind all the way. That is the trap of short runs:
+in our full-mode runs on real CIFAR-10 images (seed 0) it did not: ResNet-20 ended at 54 % test
+error and ResNet-56 at 58 % (56 and 63 % in an earlier run). That is the trap of short runs:
 a deeper net needs more steps before its depth pays. With the full recipe and several seeds,
 the deeper residual net is better (Table 6 and the reproduction above); compare lesson 01, where
-the *plain* 56-layer net was 13 points behind the plain 20-layer one after the same 450 steps. Flip testing usually lowers the error by a little, for free; it is a test-time
-trick and not part of the numbers in Table 6, so compare like with like.
+the *plain* 56-layer net ended 11 to 17 points (seeds 0–2) behind the plain 20-layer one after the same 450 steps.
+
+Flip testing did not help these nets: in our run it moved their test errors by about a point, and
+upwards (53.8 → 55.0 % and 58.1 → 58.3 %). On 1,000 test images a point is 10 images, so on nets
+this far from trained its effect is within the noise. It is a test-time trick and not part of the
+numbers in Table 6, so compare like with like.
 
 ## Why ResNet-1202 is worse than ResNet-110
 
@@ -368,7 +372,9 @@ side by side:
         zh=r"""
 ## 这说明了什么
 
-这次短训练的曲线只是图 6 的草图，算不上复现：网络很窄，只训练了几百步，只用了一个随机种子。训练这么少的步数时，ResNet-56 能不能胜过 ResNet-20，取决于随机种子；我们在完整模式、真实 CIFAR-10 图像上（随机种子 0）的那次训练里，它没能胜过：ResNet-20 最终测试误差 56%，ResNet-56 为 63%，一路落后。这就是短训练的陷阱：更深的网络要多训练一些步数，深度的好处才显现出来。同样训练 450 步，第 01 课里普通的 56 层网络比 20 层的落后了 13 个百分点。用完整的训练方案和多个随机种子，更深的残差网络就会更好（见表 6 和上面的复现结果）。翻转测试通常能几乎零代价地降低一点误差；但它是测试时的技巧，不包含在表 6 的数字里，比较时要保证条件一致。
+这次短训练的曲线只是图 6 的草图，算不上复现：网络很窄，只训练了几百步，只用了一个随机种子。训练这么少的步数时，ResNet-56 能不能胜过 ResNet-20，取决于随机种子；我们在完整模式、真实 CIFAR-10 图像上（随机种子 0）的几次训练里，它都没能胜过：ResNet-20 最终测试误差 54%，ResNet-56 为 58%（之前一次为 56% 和 63%）。这就是短训练的陷阱：更深的网络要多训练一些步数，深度的好处才显现出来。同样训练 450 步，第 01 课里普通的 56 层网络比 20 层的落后 了 11 到 17 个百分点（随机种子 0–2）。用完整的训练方案和多个随机种子，更深的残差网络就会更好（见表 6 和上面的复现结果）。
+
+翻转测试对这两个网络没有帮助：在我们这次运行中，它让测试误差变化了大约一个百分点，而且是变高（53.8% → 55.0%，58.1% → 58.3%）。在 1,000 张测试图像上，一个百分点就是 10 张图像，所以对训练得这么不充分的网络，它的影响淹没在噪声里。它是测试时的技巧，不包含在表 6 的数字里，比较时要保证条件一致。
 
 ## 为什么 ResNet-1202 不如 ResNet-110
 
@@ -427,7 +433,8 @@ The same ideas at CIFAR scale are the pad-and-crop augmentation and the flip tes
   at 0.01 for ResNet-110.
 - Table 6: 8.75, 7.51, 7.17, 6.97, 6.43 (6.61 ± 0.16), 7.93 % for depths 20 … 1202. Seed spread is
   as large as the gap between neighbouring depths: compare over seeds.
-- Flip testing is a free test-time improvement, not part of Table 6.
+- Flip testing costs one extra forward pass and is not part of Table 6; on these short-run nets
+  it changed the error by about a point, either way.
 - ResNet-1202 overfits (v1 §4.2): an optimization problem solved leaves a generalization problem.
 """,
         zh=r"""
@@ -448,7 +455,7 @@ CIFAR-10 的图像只有 32×32，上面的方案也很小。在 ImageNet 上，
 - CIFAR 上的 ResNet：深度 $6n + 2$，滤波器数 16/32/64，选项 A；参数量从 0.27 M（ResNet-20）到 19.4 M（ResNet-1202）。
 - 训练方案（v1 §4.2）：批大小 128，SGD 动量 0.9，权重衰减 $10^{-4}$，学习率 0.1、在 32k 和 48k 时除以 10、64k 时停止；He 初始化、BN、不用 dropout；补 4 像素后随机裁剪 + 水平翻转；ResNet-110 先以 0.01 预热。
 - 表 6：深度 20 … 1202 的测试误差依次为 8.75、7.51、7.17、6.97、6.43（6.61 ± 0.16）、7.93%。随机种子带来的波动和相邻深度间的差距一样大：要在多个随机种子上比较。
-- 翻转测试是测试时白得的一点改进，不包含在表 6 中。
+- 翻转测试只多一次前向传播，不包含在表 6 中；对这些短训练的网络，它让误差变化大约一个百分点，可能变好也可能变差。
 - ResNet-1202 过拟合了（v1 §4.2）：优化问题解决之后，剩下的是泛化问题。
 """,
     ),
@@ -624,9 +631,9 @@ TEXTS_ZH = {
     "test error exceeds training error by {gap:.1f} points": "测试误差比训练误差高 {gap:.1f} 个百分点",
     "{name}: single view {single:.1f} %, with flip testing {flipped:.1f} % ({n} test images)":
         "{name}：单张图像 {single:.1f}%，加上翻转测试 {flipped:.1f}%（{n} 张测试图像）",
-    "flip testing changes the error by a little: from 1 point worse to 5 points better":
-        "翻转测试对误差的影响很小：从差 1 个百分点到好 5 个百分点之间",
-    "the gains in points: {gains}": "改善的百分点：{gains}",
+    "on these short-run nets flip testing moves the error by less than 3 points, either way":
+        "对这些短训练的网络，翻转测试对误差的影响不到 3 个百分点，可能变好也可能变差",
+    "the gains in points: {gains}": "误差降低的百分点：{gains}",
     "ResNet-{d}: {params:,} parameters, {per:.0f} per training image": "ResNet-{d}：{params:,} 个参数，每张训练图像 {per:.0f} 个",
     "ResNet-1202 has about 388 parameters per training image, 11 times ResNet-110's":
         "ResNet-1202 每张训练图像约有 388 个参数，是 ResNet-110 的 11 倍",

@@ -300,11 +300,12 @@ At the start (the first column) the plain net's input-side units get gradients o
 larger than its output-side ones, while the ResNet's column stays closer to one colour; watch whether
 that gap persists as training moves the weights.
 
-**It does not: it reverses.** In our full-mode run on real CIFAR-10 images the plain net's ratio
-fell from 2,825 at step 1 to 0.45 at step 600, while the ResNet's went from 14 to 1.17 (the
-printed ratios above are this run's). After a few hundred steps the plain net's gradient is as
-even along depth as the ResNet's, or more, and still the plain net ends with the higher training
-error (the checks above). So the early explosion is not what makes a deep plain net train worse:
+**It does not.** In our full-mode runs on real CIFAR-10 images the plain net's ratio fell from
+2,825 at step 1 to about 1 by step 600 (1.36 in one run, 0.45 in another), while the ResNet's
+went from 14 to about 1 (1.00; 1.17): the printed ratios above are your run's. After a few
+hundred steps the plain net's gradient is about as even along depth as the ResNet's, sometimes
+more, and still the plain net ends with the higher training error (79.9 against 62.8 % in our
+run; the checks above). So the early explosion is not what makes a deep plain net train worse:
 it is gone long before training ends, and the gap in training error stays. This is v1 §4.1's
 reading again: degradation is an optimization difficulty, not a gradient that fails to arrive.
 
@@ -317,7 +318,7 @@ non-residual ones.
         zh=r"""
 热力图的每一列是一次探针记录，每一行是一个单元（输入端在下）。两幅图共用一个色标，同一种颜色在两幅图里代表同样大小的梯度范数。请比较两幅图里同一列内（沿深度方向）颜色变化有多大，以及随训练进行它如何演变（打印出来的比值给出了第一列和最后一列的具体数字）。训练刚开始时（第一列），普通网络靠近输入端的单元收到的梯度比靠近输出端的大好几个数量级，而残差网络的一列颜色更接近一致；请观察随着训练推进、权重改变，这个差距是否依然存在。
 
-**差距并没有保持下去，反而倒了过来。** 我们在完整模式、真实 CIFAR-10 图像上的那次训练里，普通网络的比值从第 1 步的 2,825 降到第 600 步的 0.45，残差网络则从 14 变为 1.17（上面打印的是这次运行自己的比值）。训练几百步后，普通网络的梯度沿深度的分布和残差网络一样均匀，甚至更均匀，可普通网络最终的训练误差仍然更高（见上面的核对）。所以，让深层普通网络训练得更差的并不是初期的梯度爆炸：它早在训练结束之前就消失了，训练误差的差距却还在。这又回到了 v1 §4.1 的解读：退化是一种优化困难，而不是梯度传不回来。
+**差距并没有保持下去。** 我们在完整模式、真实 CIFAR-10 图像上的几次训练里，普通网络的比值从第 1 步的 2,825 降到第 600 步的 1 左右（一次为 1.36，另一次为 0.45），残差网络则从 14 变为 1 左右（1.00；1.17）：上面打印的是你这次运行自己的比值。训练几百步后，普通网络的梯度沿深度的分布和残差网络差不多均匀，有时还更均匀，可普通网络最终的训练误差仍然更高（我们这次为 79.9% 对 62.8%；见上面的核对）。所以，让深层普通网络训练得更差的并不是初期的梯度爆炸：它早在训练结束之前就消失了，训练误差的差距却还在。这又回到了 v1 §4.1 的解读：退化是一种优化困难，而不是梯度传不回来。
 
 再来看 v1 图 7：训练结束时每个 3×3 层响应（BN 之后、ReLU 或相加之前）的标准差。初始化时 BN 让它们全都恰好等于 1，所以这是训练后网络才有的性质。v1 §4.2（图 7）报告说，残差网络的响应"总体上比对应的普通网络更小"，这支持了"残差函数比非残差函数更接近零"的看法。
 """,
@@ -349,8 +350,8 @@ check(second[RESNET] < second[PLAIN], "the ResNet's second-layer responses are s
         en=r"""
 **What it means.** The clear difference is at each unit's second layer, the one whose output is
 added to the shortcut: there the ResNet's responses sit below the plain net's, as v1 Fig. 7 shows
-("generally smaller responses"). At the first layer of each unit the two nets are much closer,
-and either may be lower. That fits v1's reading: a residual branch only has to add a correction
+("generally smaller responses"): 0.91 against 0.99 in our run. At the first layer of each unit
+the two nets are closer (0.97 against 1.01), and another run may order them either way. That fits v1's reading: a residual branch only has to add a correction
 to its input, so its output can stay small, while a plain layer must carry the whole signal.
 After a short run the gap is modest (in smoke mode, a handful of steps, expect nothing): BN's
 scale parameters start at 1 and have to move first. Treat one short run as a hint, not a result.
@@ -373,7 +374,7 @@ scale parameters start at 1 and have to move first. Treat one short run as a hin
   short run the clear difference is at the layer right before each addition.
 """,
         zh=r"""
-**这说明了什么？** 明显的差别出现在每个单元的第二层，也就是输出要与捷径相加的那一层：在这里，残差网络的响应低于普通网络，与 v1 图 7 一致（"总体上更小"）。每个单元的第一层，两个网络要接近得多，谁高谁低都有可能。这符合 v1 的解读：残差分支只需要在输入上加一点修正，输出可以保持很小；而普通网络的每一层都要承载整个信号。短训练之后差距不大（冒烟模式只训练几步，什么也看不出来）：BN 的缩放参数从 1 开始，要先偏离 1 才行。一次短训练只能算线索，不能算结论。
+**这说明了什么？** 明显的差别出现在每个单元的第二层，也就是输出要与捷径相加的那一层：在这里，残差网络的响应低于普通网络，与 v1 图 7 一致（"总体上更小"）：我们这次为 0.91 对 0.99。每个单元的第一层，两个网络更接近（0.97 对 1.01），换一次运行谁高谁低都有可能。这符合 v1 的解读：残差分支只需要在输入上加一点修正，输出可以保持很小；而普通网络的每一层都要承载整个信号。短训练之后差距不大（冒烟模式只训练几步，什么也看不出来）：BN 的缩放参数从 1 开始，要先偏离 1 才行。一次短训练只能算线索，不能算结论。
 
 ## 小结
 
