@@ -277,9 +277,10 @@ tiny (say $10^{-5}$ for 27 blocks). It is not tiny at any step, but it is not co
   over, so its ratio starts much smaller.
 - **From step 150 on** the ratio of both nets stays within a factor of about 20 of 1: training
   has rescaled the weights and BN's scales. It is not the same in every run. At step 150, just
-  after the warm-up, three runs of this very config (seed 0) gave plain-56 a ratio of 0.15, 1.1
-  and 15; at steps 300 and 450, over seeds 0–2, between 0.7 and 5.6 (the check above asks
-  for 0.1 to 10 from step 300 on). So the curve is not flat, and its tilt can point either way: 0.15
+  after the warm-up, it is still unsettled: runs with seed 0 have given plain-56 anything from
+  0.15 to 15 (small changes to the setup, such as a third net trained beside, move it; on our
+  machine this notebook gave 15), and seeds 1 and 2 gave 0.3 and 2.8. At steps 300 and 450, over
+  seeds 0–2, it lies between 0.7 and 5.6 (the check above asks for 0.1 to 10 from step 300 on). So the curve is not flat, and its tilt can point either way: 0.15
   means the gradient falls about 7× from the last block to the first. But vanishing would be an
   *exponential* fall-off over 27 blocks, thousands of times or more, and nothing like it appears.
 
@@ -314,7 +315,7 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
 看每个记录步上"第一个块 / 最后一个块"这个比值。如果梯度消失，经过 27 个块之后，这个比值会非常小（比如 $10^{-5}$）。它在任何一步都不小，但也不是一成不变：
 
 - **刚开始时**（第一次记录），plain-56 的比值**很大**：我们在完整模式、真实 CIFAR-10 图像上看到第 1 步为 2,825（plain-20 为 18）。梯度在往输入方向回传时反而变大了。这是带 BN 的深层普通网络在初始化时的已知性质：每个 BN 层都会把反向信号除以它输入批次的标准差，在随机权重下，许多层连乘起来的结果随深度增长（Yang 等 2019 证明了深层 BN 网络在随机初始化时的这种梯度爆炸）。plain-20 要连乘的层少，比值起点也小得多。
-- **从第 150 步起**，两个网络的比值都与 1 相差不到 20 倍左右：训练已经重新调整了权重和 BN 的缩放。这个比值每次运行并不相同。第 150 步刚结束预热，同一个配置（随机种子 0）的三次运行中，plain-56 的比值分别为 0.15、1.1 和 15；到第 300 步和第 450 步，种子 0–2 的比值都在 0.7 到 5.6 之间（上面的核对要求从第 300 步起在 0.1 到 10 之间）。所以曲线并不平，而且倾斜方向可正可反：0.15 意味着梯度从最后一个块到第一个块下降了约 7 倍。但梯度消失指的是经过 27 个块的**指数级**衰减，会差出几千倍甚至更多，这里完全看不到。
+- **从第 150 步起**，两个网络的比值都与 1 相差不到 20 倍左右：训练已经重新调整了权重和 BN 的缩放。这个比值每次运行并不相同。第 150 步刚结束预热，比值还不稳定：随机种子 0 的几次运行中，plain-56 的比值从 0.15 到 15 都出现过（对设置稍作改动，比如旁边再训练一个网络，它就会变；本笔记本在我们的机器上给出 15），种子 1 和 2 分别为 0.3 和 2.8。到第 300 步和第 450 步，种子 0–2 的比值都在 0.7 到 5.6 之间（上面的核对要求从第 300 步起在 0.1 到 10 之间）。所以曲线并不平，而且倾斜方向可正可反：0.15 意味着梯度从最后一个块到第一个块下降了约 7 倍。但梯度消失指的是经过 27 个块的**指数级**衰减，会差出几千倍甚至更多，这里完全看不到。
 
 所以逐块的梯度从来没有消失；在训练初期甚至正好相反。这才是 v1 §4.1 检查的内容：在 ImageNet 上带 BN 的 plain-34 里，反向传播的信号"梯度范数健康"，意思是梯度没有消失；它并没有说梯度在各个深度都相等。多出来的深度并没有让梯度传不回来，而是让损失更难**优化**：SGD 拿到的梯度是可用的，可训练误差照样更高。
 
