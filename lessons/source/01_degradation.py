@@ -61,8 +61,9 @@ latest), so one may switch to lr 0.1 a few steps before the other (printed below
 `probe_every` asks the trainer to record, every so many steps, the gradient norm that arrives at
 each block.
 
-**Time.** In full mode this run took 5 min on this project's 2-core CPU at a load average of 6–9
-(12 min at a load of about 20; lessons/README.md lists the measured times).
+**Time.** In full mode this lesson took 6.5 to 7.5 min on this project's 2-core CPU at a load
+average of about 7, nearly all of it in this run (12 min at a load of about 20; lessons/README.md
+lists the measured times).
 
 In smoke mode (the test suite), everything shrinks to a few steps on tiny nets; the curves then
 show nothing, they only prove the code runs.
@@ -72,7 +73,7 @@ show nothing, they only prove the code runs.
 
 一次训练任务由一个配置描述。`quick` 预设是论文训练方案的缩小版，笔记本电脑也能跑：各阶段更窄（8、16、32 个滤波器，而不是 16、32、64），5,000 张训练图像，批大小 64 训练 450 步，学习率 0.1、临近结束时除以 10，开头还有一段学习率 0.01 的短暂预热（v1 §4.2 在 ResNet-110 上用过这个办法）。两个模型看到的是**完全相同的批次**、顺序也相同，而且从同一个随机种子开始：它们的区别在于深度；另有一点由此而来的不同：每个网络各自结束预热（训练误差降到 80% 以下时，最迟第 100 步），所以两者切换到学习率 0.1 的时间可能相差几步（训练结束后会打印出来）。`probe_every` 让训练器每隔若干步记录一次到达每个块的梯度范数。
 
-**耗时。** 在完整模式下，这次训练在本项目的 2 核 CPU 上、平均负载 6–9 时用了 5 分钟（负载约 20 时为 12 分钟；实测耗时见 lessons/README.zh.md）。
+**耗时。** 在完整模式下，本课在本项目的 2 核 CPU 上、平均负载约 7 时用了 6.5 到 7.5 分钟，几乎全花在这次训练上（负载约 20 时为 12 分钟；实测耗时见 lessons/README.zh.md）。
 
 在冒烟模式下（测试时使用），一切都缩小为几步、极小的网络；那时的曲线说明不了任何问题，只是证明代码能跑通。
 """,
@@ -334,8 +335,8 @@ and it matters most where signals would otherwise degrade (very deep nets, or ne
         en=r"""
 ## Exercises
 
-**Time.** Exercise 1 trains the lesson's config twice more (about twice the lesson's run: 10 min
-at a load of 6–9 on this project's 2-core CPU); exercise 2 trains it once more with a third,
+**Time.** Exercise 1 trains the lesson's config twice more (about twice the lesson's run: 15 min
+at a load of about 7 on this project's 2-core CPU); exercise 2 trains it once more with a third,
 56-layer net (about 1.7× the lesson's run); exercise 3 is one batch, seconds.
 
 1. **Seeds.** Train the same config with `seed=1` and `seed=2` (`dataclasses.replace(config, seed=s)`);
@@ -352,7 +353,7 @@ at a load of 6–9 on this project's 2-core CPU); exercise 2 trains it once more
         zh=r"""
 ## 练习
 
-**耗时。** 练习 1 把本课的配置再训练两遍（约为本课那次训练的两倍：在本项目的 2 核 CPU 上、平均负载 6–9 时约 10 分钟）；练习 2 再训练一遍，多加第三个 56 层网络（约为本课那次的 1.7 倍）；练习 3 只算一个批次，几秒钟。
+**耗时。** 练习 1 把本课的配置再训练两遍（约为本课那次训练的两倍：在本项目的 2 核 CPU 上、平均负载约 7 时约 15 分钟）；练习 2 再训练一遍，多加第三个 56 层网络（约为本课那次的 1.7 倍）；练习 3 只算一个批次，几秒钟。
 
 1. **随机种子。** 用 `seed=1` 和 `seed=2` 再训练同一个配置（`dataclasses.replace(config, seed=s)`），加上本课那次（种子 0）一共三次。打印每个模型最终训练误差在三个种子上的"均值 ± 标准差"。plain-20 与 plain-56 之间的差距，比随机种子带来的波动更大吗？
 2. **加入残差网络。** 在 `models` 中把 `"resnet56"` 和两个普通网络放在一起。它的训练误差曲线落在哪里？（第 02 课会解释原因。）

@@ -237,11 +237,13 @@ depth; they are not a cure for a vanishing gradient that v1's BN plain nets did 
 Now train the plain net and the ResNet in lockstep on the same batches, with the probe recording
 every `probe_every` steps (the trainer does it; the records arrive in the metric events). We use the
 `quick` preset, with a warm-up at lr 0.01 until training error < 80% (v1 §4.2's ResNet-110 trick).
+In full mode this run is most of the lesson's time: 14 min on this project's 2-core CPU at a load
+average of about 8 (lessons/README.md lists the measured times).
 """,
         zh=r"""
 ## 4. 训练过程中：梯度与响应
 
-接下来让普通网络和残差网络在相同的小批量上同步训练，并让探针每隔 `probe_every` 步记录一次（由训练器完成，记录随指标事件一起返回）。这里用 `quick` 预设，并带预热：学习率先用 0.01，直到训练误差低于 80%（这是 v1 §4.2 训练 ResNet-110 时的做法）。
+接下来让普通网络和残差网络在相同的小批量上同步训练，并让探针每隔 `probe_every` 步记录一次（由训练器完成，记录随指标事件一起返回）。这里用 `quick` 预设，并带预热：学习率先用 0.01，直到训练误差低于 80%（这是 v1 §4.2 训练 ResNet-110 时的做法）。在完整模式下，本课的时间大多花在这次训练上：在本项目的 2 核 CPU 上、平均负载约 8 时为 14 分钟（实测耗时见 lessons/README.zh.md）。
 """,
     ),
     code(r"""
