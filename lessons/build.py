@@ -6,9 +6,13 @@ A source file defines CELLS, a list of cells in order:
     md(en="...", zh="...")      a markdown cell, written in each language (not translated word for word)
     code("...")                 a code cell, the same in both notebooks
     hint(en="...", zh="...")    an exercise hint or solution, collapsed (<details>) in both notebooks
-and LABELS_ZH, {English plot label: Chinese label} for the labels its code writes as T("...").
+and LABELS_ZH, {English plot label: Chinese label} for the labels its code writes as T("..."),
+and TEXTS_ZH, {English template: Chinese template} for what its code prints through
+say("...", **values) and check(ok, "claim", "instead", **values) (resnet_edu.training.notebook).
 Every notebook starts with SETUP (below, after the title cell); the labels of all lessons go to
-lessons/zh/plot_labels.json, which T reads in the Chinese notebooks (the code stays identical).
+lessons/zh/plot_labels.json, which T reads in the Chinese notebooks, and the printed templates
+(with the package's own, notebook.TEXTS_ZH) to lessons/zh/texts.json, which say and check read
+there: the code stays identical in both languages.
 
 Run `python lessons/build.py` after editing a source; the tests check that the committed
 notebooks are what the sources build (and carry no outputs).
@@ -20,6 +24,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:  # this checkout's package (texts_zh reads its TEXTS_ZH), not another install
+    sys.path.insert(0, str(HERE.parent))
 LANGS = ("en", "zh")
 SUMMARY = {"en": "Hint / solution", "zh": "提示 / 参考答案"}
 
@@ -46,7 +52,7 @@ if importlib.util.find_spec("resnet_edu") is None:
 if importlib.util.find_spec("captum") is None:  # lesson 07's attributions
     subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "captum"])
 
-from resnet_edu.training.notebook import lesson_setup
+from resnet_edu.training.notebook import check, lesson_setup, say  # check: ✓/✗ a claim; say: print in this language
 
 T = lesson_setup()  # on Colab this also downloads CIFAR-10 (163 MB) into find_data_dir()
 """
@@ -110,6 +116,22 @@ def labels_zh() -> str:
     return json.dumps(dict(sorted(table.items())), ensure_ascii=False, indent=1) + "\n"
 
 
+def texts_zh() -> str:
+    """lessons/zh/texts.json: the package's and every lesson's TEXTS_ZH, merged (a template must
+    not differ, and must fill the same names in both languages)."""
+    from resnet_edu.training.notebook import TEXTS_ZH, template_fields
+
+    table: dict[str, str] = dict(TEXTS_ZH)
+    for path in sources():
+        for en, zh in getattr(_module(path), "TEXTS_ZH", {}).items():
+            if table.setdefault(en, zh) != zh:
+                raise ValueError(f"{path.name}: {en!r} is {zh!r} here but {table[en]!r} elsewhere")
+    for en, zh in table.items():
+        if template_fields(en) != template_fields(zh):
+            raise ValueError(f"{en!r} and {zh!r} fill different names")
+    return json.dumps(dict(sorted(table.items())), ensure_ascii=False, indent=1) + "\n"
+
+
 def render(path: Path, lang: str) -> str:
     return json.dumps(notebook(load_source(path), lang), ensure_ascii=False, indent=1) + "\n"
 
@@ -127,6 +149,8 @@ def main() -> int:
             print(f"wrote {target.relative_to(HERE.parent)}")
     (HERE / "zh" / "plot_labels.json").write_text(labels_zh(), encoding="utf-8")
     print("wrote lessons/zh/plot_labels.json")
+    (HERE / "zh" / "texts.json").write_text(texts_zh(), encoding="utf-8")
+    print("wrote lessons/zh/texts.json")
     return 0
 
 

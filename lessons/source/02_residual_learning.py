@@ -31,13 +31,13 @@ gated shortcuts of Highway Networks.
         zh=r"""
 # 02 · 残差学习：$H(x) = F(x) + x$
 
-**问题。** 第 01 课表明，更深的普通网络反而训练得更差，尽管原则上它完全可以照抄浅层网络、再把多出来的层变成恒等映射。可见，用一摞非线性层去拟合恒等映射，对优化器来说并不容易。那么，如果我们让恒等映射成为*默认状态*呢？
+**问题：** 第 01 课表明，更深的普通网络反而训练得更差，尽管原则上它完全可以照抄浅层网络、再把多出来的层变成恒等映射。可见，用一摞非线性层去拟合恒等映射，对优化器来说并不容易。那么，如果我们让恒等映射成为**默认状态**呢？
 
 **论文的思路**（v1 §3.1–3.2、图 2、式 1）。设 $H(x)$ 是若干堆叠层需要拟合的映射。不让这些层直接去学 $H(x)$，而是让它们学**残差** $F(x) = H(x) - x$，再通过一条**捷径连接**把 $x$ 加回去：
 
 $$y = F(x, \{W_i\}) + x.$$
 
-两种写法能表示的函数是一样的，但学起来的难易程度不同。v1 的假设是：如果最优解就是恒等映射，那么把残差推向零，要比用一摞非线性层去拟合恒等映射容易得多。而如果最优解只是*接近*恒等映射，那么学习在它上面的一个小修正，也比从零开始学整个映射容易。
+两种写法能表示的函数是一样的，但学起来的难易程度不同。v1 的假设是：如果最优解就是恒等映射，那么把残差推向零，要比用一摞非线性层去拟合恒等映射容易得多。而如果最优解只是**接近**恒等映射，那么学习在它上面的一个小修正，也比从零开始学整个映射容易。
 
 本课要做的事：阅读库里的残差块；验证 $F = 0$ 时确实得到恒等映射；观察普通块和残差块各自学习恒等映射的过程；亲手写一个基本块，并与库里的实现对照；数一数捷径连接的参数（答案是零）；最后与 Highway Networks 带门控的捷径作比较。
 """,
@@ -103,16 +103,21 @@ def distance_from_shortcut(net, x):
 
 x = torch.randn(pick(full=32, smoke=4), 3, 32, 32)
 plt.figure(figsize=(7, 3.3))
+distance = {}
 for zero in (False, True):
     net = build_model("resnet20", widths=WIDTHS, zero_init_last=zero)
-    d = distance_from_shortcut(net, x)
-    plt.plot(d, marker="o", label=f"zero_init_last={zero}")
-    print(f"zero_init_last={zero}: largest ||y - x|| / ||x|| = {max(d):.2e}")
+    distance[zero] = distance_from_shortcut(net, x)
+    plt.plot(distance[zero], marker="o", label=f"zero_init_last={zero}")
+    say("zero_init_last={zero}: largest ‖y - x‖ / ‖x‖ = {d:.2e}", zero=zero, d=max(distance[zero]))
 plt.xlabel(T("block"))
 plt.ylabel(r"$\|y - x\| \,/\, \|x\|$")
 plt.legend()
 plt.title(T("How far is each block from an identity mapping? (ResNet-20, at init)"))
 plt.show()
+check(max(distance[True]) < 1e-6 and min(distance[False]) > 0.1,
+      "with γ = 0 every block, downsampling ones included, is the identity (up to rounding); with He init none is",
+      "largest distance with γ = 0: {zero:.2e}; smallest with He init: {he:.2e}",
+      zero=max(distance[True]), he=min(distance[False]))
 """),
     md(
         en=r"""
@@ -131,19 +136,20 @@ Make that concrete with a one-block race. Both blocks (He-initialised, as in the
 residual block does *not* start at the identity) are trained with SGD to output their own input.
 """,
         zh=r"""
-当 $\gamma = 0$ 时，每个块都*严格*等于恒等映射（距离为 0，只差浮点舍入），连那两个做下采样的块也不例外：它们的捷径连接先隔点采样、再补零，而整个块的输出正好就是它。因此，一个 20 层甚至 1000 层的残差网络，起步时就相当于"第一个卷积层 + 分类器"，每个块只在数据需要的范围内偏离恒等映射。
+当 $\gamma = 0$ 时，每个块都**严格**等于恒等映射（距离为 0，只差浮点舍入），连那两个做下采样的块也不例外：它们的捷径连接先隔点采样、再补零，而整个块的输出正好就是它。因此，一个 20 层甚至 1000 层的残差网络，起步时就相当于"第一个卷积层 + 分类器"，每个块只在数据需要的范围内偏离恒等映射。
 
-普通块做不到这一点：$\gamma = 0$ 时它输出 $\mathrm{ReLU}(0) = 0$，信号被直接抹掉了。普通块想成为恒等映射，就必须*学*出一组权重，使得经过两个 ReLU 和两个 BN 复合之后，恰好能把输入还原出来。
+普通块做不到这一点：$\gamma = 0$ 时它输出 $\mathrm{ReLU}(0) = 0$，信号被直接抹掉了。普通块想成为恒等映射，就必须学出一组权重，使得经过两个 ReLU 和两个 BN 复合之后，恰好能把输入还原出来。
 
 ## 动手看一看：学习恒等映射
 
-用一个只有一个块的"比赛"把这件事说清楚。两个块都用 He 初始化（和论文一样，所以残差块*并不是*从恒等映射出发的），然后用 SGD 训练它们输出自己的输入。
+用一个只有一个块的"比赛"把这件事说清楚。两个块都用 He 初始化（和论文一样，所以残差块**并不是**从恒等映射出发的），然后用 SGD 训练它们输出自己的输入。
 """,
     ),
     code(r"""
 x = F.relu(torch.randn(32, 16, 8, 8))  # a batch of non-negative feature maps, as after a ReLU
 steps = pick(full=150, smoke=10)
 plt.figure(figsize=(7, 3.3))
+final_loss = {}
 for name, shortcut in ((T("plain block"), None), (T("residual block"), "A")):
     torch.manual_seed(1)  # the same initial weights for both
     block = BasicBlock(16, 16, shortcut=shortcut)
@@ -157,11 +163,16 @@ for name, shortcut in ((T("plain block"), None), (T("residual block"), "A")):
         opt.step()
         losses.append(loss.item())
     plt.semilogy(losses, label=name)
-    print(f"{name:>14}: loss {losses[0]:.3f} -> {losses[-1]:.4f} after {steps} steps")
+    final_loss[shortcut] = losses[-1]
+    say("{name:>14}: loss {first:.3f} → {last:.4f} after {steps} steps", name=name, first=losses[0], last=losses[-1],
+        steps=steps)
 plt.xlabel(T("step"))
 plt.ylabel(T("mean squared error to the identity"))
 plt.legend()
 plt.show()
+check(final_loss["A"] < final_loss[None] / 10,
+      "after the same steps the residual block is over ten times closer to the identity than the plain block",
+      "residual {res:.4f}, plain {plain:.4f}", res=final_loss["A"], plain=final_loss[None])
 """),
     md(
         en=r"""
@@ -174,8 +185,9 @@ what you saw in lesson 01: the extra layers of a plain net are hard to make harm
 residual net gets "harmless" almost for free and spends its effort on useful corrections.
 
 v1 §4.2 (Fig. 7) backs the "small corrections" picture with a measurement on trained nets: the
-responses of the residual functions are generally small, and smaller in deeper nets. Lesson 07
-looks inside trained nets further.
+responses of the residual functions (each 3×3 layer's output after BN, before the ReLU or the addition) are
+*generally* smaller than those of the plain nets, and smaller in the deeper ResNets. Lesson 05
+measures that, and lesson 07 looks further inside trained nets.
 
 ## Your turn: a basic block from scratch
 
@@ -188,9 +200,9 @@ find in the library's `ZeroPadShortcut`: where do the zero channels go?
         zh=r"""
 ## 这说明了什么
 
-残差块只需要把 $F$ 缩小；普通块却得用卷积、BN 和 ReLU *搭*出一个恒等映射来。起始权重相同、优化器相同、步数相同，残差块离恒等映射近得多。把 27 个这样的块堆起来，差别就是第 01 课里看到的那样：普通网络多出来的层很难变得"无害"，而残差网络几乎不费力气就能做到"无害"，可以把力气花在有用的修正上。
+残差块只需要把 $F$ 缩小；普通块却得用卷积、BN 和 ReLU 搭出一个恒等映射来。起始权重相同、优化器相同、步数相同，残差块离恒等映射近得多。把 27 个这样的块堆起来，差别就是第 01 课里看到的那样：普通网络多出来的层很难变得"无害"，而残差网络几乎不费力气就能做到"无害"，可以把力气花在有用的修正上。
 
-v1 §4.2（图 7）用训练好的网络给"小修正"这个图景提供了实测证据：残差函数的响应普遍很小，而且网络越深，响应越小。第 07 课会更深入地观察训练好的网络内部。
+v1 §4.2（图 7）用训练好的网络给"小修正"这个图景提供了实测证据：残差函数的响应（每个 3×3 层在 BN 之后、ReLU 或相加之前的输出）**总体上**比普通网络的小，而且残差网络越深，响应越小。第 05 课会测量这一点，第 07 课则更深入地观察训练好的网络内部。
 
 ## 轮到你了：从零写一个基本块
 
@@ -261,7 +273,8 @@ def check_against_library(in_channels, out_channels, stride):
         mine.train(mode == "train")
         with torch.no_grad():
             diff = (ref(x) - mine(x)).abs().max().item()
-        print(f"{in_channels:>2} -> {out_channels:>2}, stride {stride}, {mode:>5} mode: max |difference| = {diff:.1e}")
+        say("{c_in:>2} → {c_out:>2}, stride {stride}, {mode:>5} mode: max |difference| = {diff:.1e}",
+            c_in=in_channels, c_out=out_channels, stride=stride, mode=mode, diff=diff)
         assert diff < 1e-5, "your block differs from the library's"
 
 
@@ -279,7 +292,7 @@ parameter counts (v1 §3.3, "the identity shortcuts introduce neither extra para
 computation complexity"). Projection shortcuts (options B and C, lesson 03) do add some:
 """,
         zh=r"""
-权重相同，输出也相同：你写的块*就是* v1 的基本块。
+权重相同，输出也相同：你写的块**就是** v1 的基本块。
 
 ## 捷径连接不增加参数
 
@@ -287,11 +300,14 @@ computation complexity"). Projection shortcuts (options B and C, lesson 03) do a
 """,
     ),
     code(r"""
-for name in ("plain20", "resnet20", "resnet20:shortcut=B", "resnet20:shortcut=C",
-             "plain56", "resnet56", "resnet56:shortcut=B"):
-    model, _, opts = name.partition(":")
-    kwargs = dict(item.split("=") for item in opts.split(",") if item)
-    print(f"{name:>20}: {count_params(build_model(model, **kwargs)):>9,} parameters")
+params = {name: count_params(build_model(name)) for name in ("plain20", "resnet20", "resnet20:shortcut=B", "resnet20:shortcut=C",
+                                                             "plain56", "resnet56", "resnet56:shortcut=B")}
+for name, n in params.items():
+    say("{name:>20}: {n:>9,} parameters", name=name, n=n)
+check(params["resnet20"] == params["plain20"] == 269_722 and params["resnet56"] == params["plain56"] == 853_018
+      and params["resnet20"] < params["resnet20:shortcut=B"] < params["resnet20:shortcut=C"],
+      "option A adds no parameter (269,722 and 853,018 as in v1's nets); B adds some, C more",
+      "{counts}", counts=", ".join(f"{k} {v:,}" for k, v in params.items()))
 """),
     md(
         en=r"""
@@ -311,7 +327,7 @@ open). Look at its extra parameters and at the gate values at initialization:
         zh=r"""
 ## 对照：Highway Networks
 
-Highway Networks（Srivastava 等 2015）同样把 $x$ 绕过一个块送到后面，但中间隔着一个**门**：$y = (1 - g(x)) \odot x + g(x) \odot F(x)$，其中 $g(x) = \sigma(W_g x + b_g)$ 是从数据中学出来的。v1 §2 指出了区别：门有参数、依赖于数据，而且门一旦关上，这个块就不再是残差块了；ResNet 的恒等捷径则永远敞开，也没有任何参数。v2 §3.1 在 ResNet-110 上测试了这种"互斥门控"（v2 表 1）：视门的偏置如何初始化，它要么训练失败，要么测试误差为 8.70 % 或 9.81 %，而用普通的恒等捷径是 6.61 %。
+Highway Networks（Srivastava 等 2015）同样把 $x$ 绕过一个块送到后面，但中间隔着一个**门**：$y = (1 - g(x)) \odot x + g(x) \odot F(x)$，其中 $g(x) = \sigma(W_g x + b_g)$ 是从数据中学出来的。v1 §2 指出了区别：门有参数、依赖于数据，而且门一旦关上，这个块就不再是残差块了；ResNet 的恒等捷径则永远敞开，也没有任何参数。v2 §3.1 在 ResNet-110 上测试了这种"互斥门控"（v2 表 1）：视门的偏置如何初始化，它要么训练失败，要么测试误差为 8.70% 或 9.81%，而用普通的恒等捷径是 6.61%。
 
 `highway20` 搭建的就是带这种门的 CIFAR 网络（偏置 $b_g = -1$，所以捷径一开始大部分是敞开的）。看看它多出来的参数，以及初始化时门的取值：
 """,
@@ -319,8 +335,8 @@ Highway Networks（Srivastava 等 2015）同样把 $x$ 绕过一个块送到后�
     code(r"""
 highway = build_model("highway20", widths=WIDTHS)
 resnet = build_model("resnet20", widths=WIDTHS)
-print(f"resnet20:  {count_params(resnet):,} parameters")
-print(f"highway20: {count_params(highway):,} parameters (a 1x1 gate conv per block)")
+say("resnet20:  {n:,} parameters", n=count_params(resnet))
+say("highway20: {n:,} parameters (a 1×1 gate conv per block)", n=count_params(highway))
 print(inspect.getsource(ResidualUnit.forward))
 
 gates, hooks = [], []
@@ -341,7 +357,11 @@ plt.ylim(0, 1.4)
 plt.legend(loc="upper right")
 plt.show()
 all_g = torch.cat(gates)
-print(f"gate g at init: mean {all_g.mean():.2f}, from {all_g.min():.2f} to {all_g.max():.2f}")
+say("gate g at init: mean {mean:.2f}, from {low:.2f} to {high:.2f}", mean=float(all_g.mean()), low=float(all_g.min()),
+    high=float(all_g.max()))
+check(abs(float(all_g.mean()) - float(torch.sigmoid(torch.tensor(-1.0)))) < 0.05,
+      "at init the gates average about σ(-1) ≈ 0.27: the shortcut passes about 0.73 of x",
+      "mean gate {mean:.2f}", mean=float(all_g.mean()))
 """),
     md(
         en=r"""
@@ -440,6 +460,21 @@ preset: about half the compute of lesson 01's run, so a few minutes on a 2-core 
    ```
 """,
     ),
+    code(r"""
+# Checking the answer to exercise 3 with the solution's own code (seconds).
+gates_6, hooks = [], []
+highway_6 = build_model("highway20", widths=WIDTHS, gate_bias=-6.0)
+for unit in list_units(highway_6):
+    hooks.append(unit.module.gate.register_forward_hook(
+        lambda m, inputs, out: gates_6.append(torch.sigmoid(out).detach().flatten())))
+with torch.no_grad():
+    highway_6(torch.randn(pick(full=32, smoke=4), 3, 32, 32))
+for h in hooks:
+    h.remove()
+g6 = float(torch.cat(gates_6).mean())
+check(g6 < 0.01, "with b_g = -6 the gates start near σ(-6) ≈ 0.0025: the shortcut weight 1 - g is almost 1",
+      "mean gate {g:.4f}", g=g6)
+"""),
 ]
 
 LABELS_ZH = {
@@ -452,4 +487,31 @@ LABELS_ZH = {
     "highway20: mean 1 - g (shortcut weight)": "highway20：1 - g 的均值（捷径上的权重）",
     "resnet20: shortcut weight is always 1": "resnet20：捷径上的权重恒为 1",
     "weight on x": "x 上的权重",
+}
+
+TEXTS_ZH = {
+    "zero_init_last={zero}: largest ‖y - x‖ / ‖x‖ = {d:.2e}": "zero_init_last={zero}：‖y - x‖ / ‖x‖ 的最大值 = {d:.2e}",
+    "with γ = 0 every block, downsampling ones included, is the identity (up to rounding); with He init none is":
+        "γ = 0 时每个块（包括下采样的块）都是恒等映射（只差舍入误差）；用 He 初始化时没有一个是",
+    "largest distance with γ = 0: {zero:.2e}; smallest with He init: {he:.2e}":
+        "γ = 0 时的最大距离：{zero:.2e}；He 初始化时的最小距离：{he:.2e}",
+    "{name:>14}: loss {first:.3f} → {last:.4f} after {steps} steps": "{name:>14}：损失 {first:.3f} → {last:.4f}（{steps} 步之后）",
+    "after the same steps the residual block is over ten times closer to the identity than the plain block":
+        "相同步数之后，残差块离恒等映射的距离不到普通块的十分之一",
+    "residual {res:.4f}, plain {plain:.4f}": "残差块 {res:.4f}，普通块 {plain:.4f}",
+    "{c_in:>2} → {c_out:>2}, stride {stride}, {mode:>5} mode: max |difference| = {diff:.1e}":
+        "{c_in:>2} → {c_out:>2}，步幅 {stride}，{mode:>5} 模式：最大 |差值| = {diff:.1e}",
+    "{name:>20}: {n:>9,} parameters": "{name:>20}：{n:>9,} 个参数",
+    "option A adds no parameter (269,722 and 853,018 as in v1's nets); B adds some, C more":
+        "选项 A 不增加参数（269,722 和 853,018，与 v1 的网络相同）；B 增加一些，C 更多",
+    "{counts}": "{counts}",
+    "resnet20:  {n:,} parameters": "resnet20：{n:,} 个参数",
+    "highway20: {n:,} parameters (a 1×1 gate conv per block)": "highway20：{n:,} 个参数（每个块多一个 1×1 的门卷积）",
+    "gate g at init: mean {mean:.2f}, from {low:.2f} to {high:.2f}": "初始化时的门 g：均值 {mean:.2f}，范围 {low:.2f} 到 {high:.2f}",
+    "at init the gates average about σ(-1) ≈ 0.27: the shortcut passes about 0.73 of x":
+        "初始化时门的均值约为 σ(-1) ≈ 0.27：捷径传过去约 0.73 的 x",
+    "mean gate {mean:.2f}": "门的均值 {mean:.2f}",
+    "with b_g = -6 the gates start near σ(-6) ≈ 0.0025: the shortcut weight 1 - g is almost 1":
+        "b_g = -6 时门一开始接近 σ(-6) ≈ 0.0025：捷径上的权重 1 - g 几乎为 1",
+    "mean gate {g:.4f}": "门的均值 {g:.4f}",
 }

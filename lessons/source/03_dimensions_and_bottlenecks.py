@@ -36,9 +36,9 @@ how do you make a 152-layer network affordable?
         zh=r"""
 # 03 · 维度改变时：捷径选项与瓶颈块
 
-**问题。** $y = F(x) + x$ 要求 $F(x)$ 和 $x$ 形状相同。可是每隔若干个块，网络就会把特征图的尺寸减半、通道数翻倍。这时捷径连接该怎么办？另外，怎样才能让一个 152 层的网络在计算上负担得起？
+**问题：** $y = F(x) + x$ 要求 $F(x)$ 和 $x$ 形状相同。可是每隔若干个块，网络就会把特征图的尺寸减半、通道数翻倍。这时捷径连接该怎么办？另外，怎样才能让一个 152 层的网络在计算上负担得起？
 
-**论文的回答。**
+**论文的回答：**
 
 - 形状为什么会变：v1 §3.3 按两条规则设计它的普通网络基线（借鉴 VGG）：(i) 输出特征图尺寸相同的层，滤波器个数相同；(ii) 特征图尺寸减半时（步幅为 2 的卷积），滤波器个数翻倍，"以保持每层的时间复杂度"。残差网络沿用这两条规则，所以每次尺寸减半，捷径面对的都是尺寸减半、通道翻倍的特征图。
 - v1 §3.3（式 2）和表 3 在 ImageNet 的 ResNet-34 上比较了三种**捷径选项**：**A**，在形状改变处用补零捷径（没有参数）；**B**，只在形状改变处用投影捷径 $W_s x$（一个 1×1 卷积）；**C**，每个块都用投影捷径。Top-1 / top-5 错误率（%，ImageNet 验证集，10-crop 测试）：
@@ -89,7 +89,7 @@ for depth in (20, 56):
 plain34 = count_params(build_model("imagenet_plain34"))
 rows["ImageNet 34"] = [plain34] + [count_params(build_model("imagenet_resnet34", shortcut=o)) for o in "ABC"]
 
-print(f"{'':>12} {'plain':>12} {'A':>12} {'B':>12} {'C':>12}")
+say("                    plain            A            B            C")
 for name, counts in rows.items():
     print(f"{name:>12} " + " ".join(f"{c:>12,}" for c in counts))
 
@@ -101,6 +101,11 @@ ax.set_xticks(range(len(rows)), list(rows))
 ax.set_ylabel(T("extra parameters vs plain (%)"))
 ax.legend()
 plt.show()
+extra = {option: [100 * (counts[i + 1] / counts[0] - 1) for counts in rows.values()] for i, option in enumerate("ABC")}
+check(max(extra["A"]) == 0 and 0 < min(extra["B"]) and max(extra["B"]) < 2 and min(extra["C"]) > 3,
+      "option A adds no parameter, B under 2%, C several percent (over 3%) in every row",
+      "extra parameters: A {a}, B {b}, C {c}", a=", ".join(f"{v:.2f}%" for v in extra["A"]),
+      b=", ".join(f"{v:.2f}%" for v in extra["B"]), c=", ".join(f"{v:.2f}%" for v in extra["C"]))
 """),
     md(
         en=r"""
@@ -123,7 +128,7 @@ restores the width (v1 Fig. 5, right). Compare a bottleneck on 256 channels with
         zh=r"""
 ## 这说明了什么
 
-选项 A 不花任何代价；B 几乎不花代价（形状改变的块只有少数几个）；C 给每个块都加了投影，参数多出好几个百分点。在 v1 表 3 中，C 相比 A 只换来 0.84 个百分点的 top-1 错误率下降（25.03 → 24.19）；而从普通网络换成选项 A 的残差网络，不增加任何参数就降了 3.51 个百分点（28.54 → 25.03）。结论是：真正起作用的是*恒等映射*，投影只是锦上添花。v1 对此的解释是：B 比 A 好，是因为 A 补零的那些通道没有做残差学习；C 比 B 略好，则归功于投影带来的额外参数。
+选项 A 不花任何代价；B 几乎不花代价（形状改变的块只有少数几个）；C 给每个块都加了投影，参数多出好几个百分点。在 v1 表 3 中，C 相比 A 只换来 0.84 个百分点的 top-1 错误率下降（25.03 → 24.19）；而从普通网络换成选项 A 的残差网络，不增加任何参数就降了 3.51 个百分点（28.54 → 25.03）。结论是：真正起作用的是**恒等映射**，投影只是锦上添花。v1 对此的解释是：B 比 A 好，是因为 A 补零的那些通道没有做残差学习；C 比 B 略好，则归功于投影带来的额外参数。
 
 ## 瓶颈块
 
@@ -138,10 +143,17 @@ blocks = {
     "bottleneck, 256-d (ResNet-50)": Bottleneck(256, 256, shortcut="B"),
     "bottleneck, 256-d, projection shortcut": Bottleneck(256, 256, shortcut="C"),
 }
+cost = {}
 for name, block in blocks.items():
     channels = block.conv1.in_channels
-    macs = count_macs(block, input_size=(1, channels, 56, 56))
-    print(f"{name:>40}: {count_params(block):>7,} parameters, {macs / 1e6:6.1f} M multiply-adds")
+    cost[name] = (count_params(block), count_macs(block, input_size=(1, channels, 56, 56)))
+    say("{name:>40}: {params:>7,} parameters, {macs:6.1f} M multiply-adds", name=name, params=cost[name][0],
+        macs=cost[name][1] / 1e6)
+(basic_p, basic_m), (neck_p, neck_m), (proj_p, proj_m) = cost.values()
+check(abs(neck_p / basic_p - 1) < 0.1 and abs(neck_m / basic_m - 1) < 0.1 and 1.8 < proj_p / neck_p < 2,
+      "the 256-d bottleneck costs within 10% of the 64-d basic block, and a projection shortcut nearly doubles it",
+      "bottleneck / basic: {p:.2f}× parameters, {m:.2f}× multiply-adds; with the projection {d:.2f}×",
+      p=neck_p / basic_p, m=neck_m / basic_m, d=proj_p / neck_p)
 """),
     md(
         en=r"""
@@ -161,7 +173,7 @@ counts at all); the exact counts below are the reference ones, the same as torch
 ImageNet ResNets, which the package reproduces to the last parameter.
 """,
         zh=r"""
-瓶颈块处理的是宽 4 倍的表示（输入输出都是 256 通道），参数量和乘加运算量却与 64 通道的基本块差不多：v1 说这两种设计"时间复杂度相近"。再看第三行：如果*这条*捷径也用投影（256 → 256 的 1×1 卷积），块的大小几乎翻倍。所以 v1 §4.1 特别强调，无参数的恒等捷径对瓶颈结构尤其重要。
+瓶颈块处理的是宽 4 倍的表示（输入输出都是 256 通道），参数量和乘加运算量却与 64 通道的基本块差不多：v1 说这两种设计"时间复杂度相近"。再看第三行：如果**这条**捷径也用投影（256 → 256 的 1×1 卷积），块的大小几乎翻倍。所以 v1 §4.1 特别强调，无参数的恒等捷径对瓶颈结构尤其重要。
 
 ## ImageNet ResNet-18 到 152，逐层数一数
 
@@ -185,11 +197,16 @@ for depth, (paper_params, paper_gmacs) in PAPER.items():
     gmacs = count_macs(net, (1, 3, 224, 224)) / 1e9 if depth in MACS_FOR else None
     table[depth] = (params, gmacs)
     assert layers == depth and params == paper_params
-    shown = f"{gmacs:5.2f}" if gmacs is not None else "(not counted in smoke mode)"
-    print(f"ResNet-{depth:<3} blocks {blocks}: 1 + {per_block}x{sum(blocks):>2} + 1 = {layers:>3} layers, "
-          f"{params:>10,} parameters (reference {paper_params:,}), "
-          f"multiply-adds x10^9: {shown} (paper {paper_gmacs})")
+    say("ResNet-{depth:<3} blocks {blocks}: 1 + {per_block}×{n_blocks:>2} + 1 = {layers:>3} layers, {params:>10,} "
+        "parameters (reference {reference:,})", depth=depth, blocks=blocks, per_block=per_block,
+        n_blocks=sum(blocks), layers=layers, params=params, reference=paper_params)
+    if gmacs is not None:
+        say("    multiply-adds ×10⁹: {counted:5.2f} (v1 Table 1: {paper})", counted=gmacs, paper=paper_gmacs)
     del net
+counted = {d: g for d, (p, g) in table.items() if g is not None}
+check(all(abs(g / PAPER[d][1] - 1) < 0.02 and int(10 * g) / 10 <= PAPER[d][1] <= round(g, 1) for d, g in counted.items()),
+      "every counted multiply-add figure is within 2% of v1 Table 1, which rounds or truncates it to one decimal",
+      "{pairs}", pairs=", ".join(f"ResNet-{d}: {g:.2f} vs {PAPER[d][1]}" for d, g in counted.items()))
 """),
     code(r"""
 depths = list(PAPER)
@@ -200,7 +217,7 @@ ax1.set(xlabel=T("depth"), ylabel=T("parameters (millions)"), title=T("parameter
 ax2.plot(depths, [PAPER[d][1] for d in depths], "s--", color="gray", label=T("v1 Table 1"))
 measured = [d for d in depths if table[d][1] is not None]
 ax2.plot(measured, [table[d][1] for d in measured], "o", label=T("counted here"))
-ax2.set(xlabel=T("depth"), ylabel=T("multiply-adds (x10^9)"), title=T("multiply-adds at 224x224"))
+ax2.set(xlabel=T("depth"), ylabel=T("multiply-adds (×10⁹)"), title=T("multiply-adds at 224×224"))
 for ax in (ax1, ax2):
     ax.legend()
 plt.show()
@@ -240,7 +257,7 @@ shortcuts carry the wide representation. Keep the shortcuts identities, and the 
         zh=r"""
 ## 这说明了什么
 
-层数与 v1 表 1 一致，参数量与参考值一个不差。乘加运算量在一位小数的精度上与表 1 一致，但并不都是四舍五入：ResNet-18、-101、-152 数出来是 1.81、7.57、11.28 ×10⁹（表中为 1.8、7.6、11.3，是四舍五入），而 ResNet-34 和 -50 数出来是 3.66 和 3.86 ×10⁹，表中却是 3.6 和 3.8：这两处是直接*截断*（四舍五入应为 3.7 和 3.9）。差别都在 2 % 以内。有两点值得注意：
+层数与 v1 表 1 一致，参数量与参考值一个不差。乘加运算量在一位小数的精度上与表 1 一致，但并不都是四舍五入：ResNet-18、-101、-152 数出来是 1.81、7.57、11.28 ×10⁹（表中为 1.8、7.6、11.3，是四舍五入），而 ResNet-34 和 -50 数出来是 3.66 和 3.86 ×10⁹，表中却是 3.6 和 3.8：这两处是直接**截断**（四舍五入应为 3.7 和 3.9）。差别都在 2% 以内。有两点值得注意：
 
 - 从 ResNet-34 到 ResNet-50，多了 16 层，计算量却几乎没变（3.6 → 3.8 ×10⁹）：每个基本块都换成了代价相近的瓶颈块，网络几乎不花代价就变深了。
 - ResNet-152 有 6000 万参数、11.3 ×10⁹ 次乘加；v1 §4.1 指出，它的复杂度仍然低于论文所比较的 VGG 网络。在这里，深度之所以便宜，是因为 3×3 层都在压缩过的窄表示上工作。
@@ -312,6 +329,24 @@ shortcuts carry the wide representation. Keep the shortcuts identities, and the 
 4. 步幅放在 3×3 层上时，第一个 1×1 层要在全分辨率上运行（位置数是原来的 4 倍），3×3 的输入也是全分辨率的；docstring 报告 ResNet-50 会从 3.8 ×10⁹ 变为 4.1 ×10⁹。
 """,
     ),
+    code(r"""
+# Checking the answers to exercises 1-3 with the solutions' own code (seconds).
+import torch
+
+from resnet_edu.models import list_units
+
+net = build_model("imagenet_resnet50")
+projected = [u.name for u in list_units(net) if not isinstance(u.module.shortcut, torch.nn.Identity)]
+check(projected == ["stage1.0", "stage2.0", "stage3.0", "stage4.0"],
+      "ResNet-50 (option B) has 4 projection shortcuts: the first block of each stage", "{names}", names=projected)
+b_params, c_params = count_params(net), count_params(build_model("imagenet_resnet50", shortcut="C"))
+check((b_params, c_params) == (25_557_032, 40_128_552), "ResNet-50 has 25,557,032 parameters with B and 40,128,552 with C",
+      "B {b:,}, C {c:,}", b=b_params, c=c_params)
+cifar_macs = [count_macs(build_model(f"resnet{d}")) / 1e6 for d in (20, 56, 110)]
+check([round(m) for m in cifar_macs] == [41, 125, 253],
+      "ResNet-20, -56 and -110 cost about 41, 125 and 253 M multiply-adds",
+      "{values} M", values=", ".join(f"{m:.1f}" for m in cifar_macs))
+"""),
 ]
 
 LABELS_ZH = {
@@ -323,6 +358,33 @@ LABELS_ZH = {
     "parameters (millions)": "参数量（百万）",
     "parameters": "参数量",
     "v1 Table 1": "v1 表 1",
-    "multiply-adds (x10^9)": "乘加运算量 (×10^9)",
-    "multiply-adds at 224x224": "224×224 输入的乘加运算量",
+    "multiply-adds (×10⁹)": "乘加运算量（×10⁹）",
+    "multiply-adds at 224×224": "224×224 输入的乘加运算量",
+}
+
+TEXTS_ZH = {
+    "option A adds no parameter, B under 2%, C several percent (over 3%) in every row":
+        "每一行中，选项 A 不增加参数，B 增加不到 2%，C 增加好几个百分点（超过 3%）",
+    "extra parameters: A {a}, B {b}, C {c}": "多出的参数：A {a}，B {b}，C {c}",
+    "{name:>40}: {params:>7,} parameters, {macs:6.1f} M multiply-adds": "{name:>40}：{params:>7,} 个参数，{macs:6.1f} M 次乘加",
+    "the 256-d bottleneck costs within 10% of the 64-d basic block, and a projection shortcut nearly doubles it":
+        "256 维瓶颈块的代价与 64 维基本块相差不到 10%，而投影捷径使它几乎翻倍",
+    "bottleneck / basic: {p:.2f}× parameters, {m:.2f}× multiply-adds; with the projection {d:.2f}×":
+        "瓶颈块 / 基本块：参数 {p:.2f} 倍，乘加 {m:.2f} 倍；加上投影捷径后为 {d:.2f} 倍",
+    "ResNet-{depth:<3} blocks {blocks}: 1 + {per_block}×{n_blocks:>2} + 1 = {layers:>3} layers, {params:>10,} "
+    "parameters (reference {reference:,})":
+        "ResNet-{depth:<3} 各阶段块数 {blocks}：1 + {per_block}×{n_blocks:>2} + 1 = {layers:>3} 层，{params:>10,} "
+        "个参数（参考值 {reference:,}）",
+    "    multiply-adds ×10⁹: {counted:5.2f} (v1 Table 1: {paper})": "    乘加运算量 ×10⁹：{counted:5.2f}（v1 表 1：{paper}）",
+    "every counted multiply-add figure is within 2% of v1 Table 1, which rounds or truncates it to one decimal":
+        "数出的每个乘加运算量都与 v1 表 1 相差不到 2%，表中的数字是它四舍五入或截断到一位小数的结果",
+    "{pairs}": "{pairs}",
+    "                    plain            A            B            C": "                  普通网络            A            B            C",
+    "ResNet-50 (option B) has 4 projection shortcuts: the first block of each stage":
+        "ResNet-50（选项 B）有 4 条投影捷径：每个阶段的第一个块",
+    "{names}": "{names}",
+    "ResNet-50 has 25,557,032 parameters with B and 40,128,552 with C": "ResNet-50 用选项 B 时有 25,557,032 个参数，用 C 时有 40,128,552 个",
+    "B {b:,}, C {c:,}": "B {b:,}，C {c:,}",
+    "ResNet-20, -56 and -110 cost about 41, 125 and 253 M multiply-adds": "ResNet-20、-56、-110 的乘加运算量约为 41、125、253 M",
+    "{values} M": "{values} M",
 }
