@@ -14,8 +14,9 @@ from resnet_edu.training.config import preset
 
 
 def probe(step: int, norm: float, units: int = 3) -> dict:
+    # As ProbeRecord.to_dict writes it: every layer_* list as long as `layers` (the store checks that).
     return {"step": step, "units": [f"u{i}" for i in range(units)], "unit_output_grad_norm": [norm] * units,
-            "layer_response_std": [1.0] * units, "layer_grad_to_data": [1e-3] * units,
+            "layers": [f"u{i}.conv1" for i in range(units)], "layer_response_std": [1.0] * units, "layer_grad_to_data": [1e-3] * units,
             "layer_update_to_data": [1e-3] * units}
 
 
