@@ -36,29 +36,25 @@ import torch.nn as nn
 
 
 @functools.cache
+def _cpu_flags() -> frozenset[str]:
+    """The x86 feature flags of /proc/cpuinfo (Linux); empty elsewhere or when unreadable."""
+    if not sys.platform.startswith("linux"):
+        return frozenset()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return frozenset(next((line for line in f if line.startswith("flags")), "").split())
+    except OSError:
+        return frozenset()
+
+
 def cpu_has_bf16_units() -> bool:
-    """True on x86 CPUs with AMX-BF16 or AVX512-BF16 (Linux: read from /proc/cpuinfo)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line for line in f if line.startswith("flags")), "").split()
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+    """True on x86 CPUs with AMX-BF16 or AVX512-BF16."""
+    return bool({"amx_bf16", "avx512_bf16"} & _cpu_flags())
 
 
-@functools.cache
 def cpu_has_amx() -> bool:
-    """True on x86 CPUs with AMX-BF16 tile units (Linux: /proc/cpuinfo): bf16 pays at every width there."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line for line in f if line.startswith("flags")), "").split()
-    except OSError:
-        return False
-    return "amx_bf16" in flags
+    """True on x86 CPUs with AMX-BF16 tile units: bf16 pays at every width there."""
+    return "amx_bf16" in _cpu_flags()
 
 
 def uses_channels_last(device: torch.device, fast: bool) -> bool:
