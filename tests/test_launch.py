@@ -94,3 +94,15 @@ def test_the_host_is_told_when_the_server_is_reachable_by_accident(monkeypatch, 
     no_failures(at)
     said = [w.value for w in at.sidebar.warning if "listens on" in w.value]
     assert bool(said) == warned, said
+
+
+def test_watcher_cost_settings_in_launcher_and_config():
+    """Issue 24: no full gc.collect after every refresh, no source-file watcher, in both ways of starting."""
+    import tomllib
+    from resnet_edu.launch import CHECKOUT, streamlit_command
+    cmd = streamlit_command()
+    assert cmd[cmd.index("--runner.postScriptGC") + 1] == "false"
+    assert cmd[cmd.index("--server.fileWatcherType") + 1] == "none"
+    config = tomllib.loads((CHECKOUT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["fileWatcherType"] == "none"
