@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..training.config import RunConfig
+from . import files, schema
+from .store import MAX_JSON, RunStore
 
 FOLDER = Path(__file__).resolve().parent / "recordings"
 DEFAULT = "quick-cifar10-plain20-plain56"
+MAX_BYTES = 1 << 20  # a recording is a few KB of metric lines (the shipped one: 15 KB)
+MAX_DEPTH = 8  # recording → events → event → value is 3 levels
 KEEP = ("model", "step", "lr", "train_loss", "train_error", "test_error", "images_per_s")
 
 
@@ -49,7 +53,7 @@ def load(name: str = DEFAULT) -> Recording:
     """A shipped recording by name (ValueError with one line if there is none)."""
     if name not in names():
         raise ValueError(f"no recorded run {name!r}; recorded: {', '.join(names()) or 'none'}")
-    d = json.loads((FOLDER / f"{name}.json").read_text(encoding="utf-8"))
+    d = files.read_json(FOLDER, f"{name}.json", MAX_BYTES, MAX_DEPTH)
     config = RunConfig.from_dict(d["config"])
     config.validate()
     return Recording(name, d["command"], d["data"], d["machine"], float(d["wall_s"]), d["recorded_at"],
@@ -59,8 +63,9 @@ def load(name: str = DEFAULT) -> Recording:
 def from_run(run_dir: str | os.PathLike, command: str, data: str, load_average: list[float] | None = None) -> dict:
     """A recording (as a JSON-ready dict) from a run-store folder: metric lines kept, rounded, re-timed."""
     run_dir = Path(run_dir)
-    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))["config"]
-    lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()]
+    # The run store's own readers: bounded, regular files only, no links followed.
+    config = files.read_json(run_dir, "config.json", MAX_JSON, schema.CONFIG_DEPTH)["config"]
+    lines = RunStore(run_dir.parent).metrics(run_dir.name)
     start = next(e["time"] for e in lines if e.get("kind") == "status" and e.get("status") == "running")
     events = []
     for e in lines:
