@@ -26,7 +26,8 @@ def streamlit_command(host: str = LOOPBACK, port: int = 8501, headless: bool = F
     return [sys.executable, "-m", "streamlit", "run", str(APP),
             "--server.address", host, "--server.port", str(port),
             "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
-            "--server.runOnSave", "false", "--server.headless", "true" if headless else "false"]
+            "--server.runOnSave", "false", "--server.fileWatcherType", "none",
+            "--runner.postScriptGC", "false", "--server.headless", "true" if headless else "false"]
 
 
 def run(host: str = LOOPBACK, port: int = 8501, headless: bool = False) -> int:

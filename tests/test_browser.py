@@ -9,6 +9,7 @@ artifacts/ (gitignored).
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -121,6 +122,14 @@ def run_status(runs: Path) -> dict:
     return json.loads((folders[0] / "status.json").read_text()) if folders else {}
 
 
+def first_point_written(runs: Path) -> int | None:
+    """The trainer's pid once its metrics hold a training-error line, else None."""
+    folders = [f for f in runs.iterdir() if (f / "metrics.jsonl").exists()] if runs.exists() else []
+    if folders and '"train_error"' in (folders[0] / "metrics.jsonl").read_text():
+        return json.loads((folders[0] / "status.json").read_text()).get("pid")
+    return None
+
+
 def axes(page, index: int = 0) -> dict:
     """The y range, the horizontal reference lines and the annotations of the index-th chart."""
     return page.evaluate("""(i) => { const p = document.querySelectorAll('.js-plotly-plot')[i];
@@ -167,19 +176,28 @@ def test_live_run_in_a_real_browser(server):
         page.get_by_text("SYNTHETIC dataset").first.wait_for()
         screenshot(page, ARTIFACTS / "01_degradation_start.png")
 
-        # The page's messages in the order they first appear. On an idle machine the tiny run can pass
-        # from "Waiting for the gap" to "now visible" in a few seconds: watch the DOM rather than
-        # hope to catch the first message with a wait that assumes a speed.
+        # The page's messages in the order they first appear, watched in the DOM. On an idle machine the
+        # tiny run reaches "now visible" about 2 s after its first point, faster than one 1.5-s refresh:
+        # the trainer is paused (SIGSTOP) right after its first logged point, so the page must draw a
+        # refresh before the gap rule can speak, whatever the machine's pace. Paused, it stays "running":
+        # on Linux a run's owner is whoever holds its flock, not a heartbeat.
         page.evaluate(SEEN_WATCH, ["Waiting for the gap", "The deeper plain net is now training worse"])
         page.get_by_role("button", name="Start training").click()
-        wait_until(lambda: points(page) >= 1, timeout=150, what="the first point on the live chart")
-        # One point: the error axis still runs to 100 % from 50 % or lower, with chance drawn at 90 %;
-        # the test chart says when its first point comes instead of an empty grid. Under load the
-        # second chart can be drawn a moment after the first: wait until plotly has laid out both.
-        train, test = wait_until(lambda: charts(page, 2), timeout=60, what="both error charts drawn")
-        assert train["y"][1] == 100 and train["y"][0] <= 50 and 90 in train["lines"], train
-        assert any("first test evaluation at step" in n for n in test["notes"]) or points(page) > 1, test
-        screenshot(page, ARTIFACTS / "02a_degradation_first_point.png")
+        trainer = wait_until(lambda: first_point_written(runs), timeout=150, every=0.05,
+                             what="the trainer's first logged point")
+        os.kill(trainer, signal.SIGSTOP)
+        try:
+            wait_until(lambda: points(page) >= 1, timeout=150, what="the first point on the live chart")
+            # One point: the error axis still runs to 100 % from 50 % or lower, with chance drawn at 90 %;
+            # the test chart says when its first point comes instead of an empty grid. Under load the
+            # second chart can be drawn a moment after the first: wait until plotly has laid out both.
+            train, test = wait_until(lambda: charts(page, 2), timeout=60, what="both error charts drawn")
+            assert train["y"][1] == 100 and train["y"][0] <= 50 and 90 in train["lines"], train
+            assert any("first test evaluation at step" in n for n in test["notes"]) or points(page) > 1, test
+            page.get_by_text("Waiting for the gap").first.wait_for(timeout=60_000)
+            screenshot(page, ARTIFACTS / "02a_degradation_first_point.png")
+        finally:
+            os.kill(trainer, signal.SIGCONT)
         wait_until(lambda: points(page) >= 2, timeout=150, what="the live chart to grow")
 
         page.get_by_text("The deeper plain net is now training worse").first.wait_for(timeout=GAP_TIMEOUT_MS)

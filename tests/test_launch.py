@@ -42,6 +42,9 @@ def test_the_command_line_spells_out_the_safe_settings():
     cmd = streamlit_command()
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    # Issue 24: no full gc.collect after every refresh of every watcher, no source-file watcher.
+    assert cmd[cmd.index("--runner.postScriptGC") + 1] == "false"
+    assert cmd[cmd.index("--server.fileWatcherType") + 1] == "none"
     assert str(ROOT / "app" / "main.py") in cmd
 
 
@@ -94,3 +97,11 @@ def test_the_host_is_told_when_the_server_is_reachable_by_accident(monkeypatch, 
     no_failures(at)
     said = [w.value for w in at.sidebar.warning if "listens on" in w.value]
     assert bool(said) == warned, said
+
+
+def test_streamlit_run_from_the_root_has_the_launchers_watcher_settings():
+    """`streamlit run app/main.py` reads .streamlit/config.toml: the same two settings as the launcher."""
+    import tomllib
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["fileWatcherType"] == "none"
