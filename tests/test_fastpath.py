@@ -43,6 +43,40 @@ def test_fast_path_layout_and_state_stay_fp32(tiny_data, tiny_config):
     assert fastpath.describe(torch.device("cpu"), False) == "fp32"
 
 
+def test_no_channels_last_on_cpu_for_a_strided_1x1_conv_narrower_than_8():
+    # oneDNN's AVX2 1x1 kernel crashes or hangs on such a conv's weight gradient (fastpath.py).
+    from resnet_edu.models import build_model
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    narrow_b = build_model("resnet8:shortcut=B", widths=(4, 8, 8))  # a 1x1 stride-2 conv 4 -> 8
+    assert not fastpath.uses_channels_last(cpu, True, [narrow_b])
+    assert not fastpath.uses_channels_last(cpu, True, [build_model("plain8", widths=(4, 8, 8)), narrow_b])
+    assert fastpath.uses_channels_last(cuda, True, [narrow_b])  # cuDNN: no such kernel
+    for ok in (build_model("resnet8", widths=(4, 8, 8)),  # option A: no 1x1 conv
+               build_model("resnet8:shortcut=B", widths=(8, 16, 16)), build_model("resnet8:shortcut=C")):
+        assert fastpath.uses_channels_last(cpu, True, [ok])
+    assert not fastpath.uses_channels_last(cpu, False, [])
+
+
+def test_a_narrow_option_b_net_trains_on_this_cpu(tmp_path):
+    """The run that segfaulted the test suite on an AVX2 CI machine (1 thread) and hung at 2
+    threads: a child process, so a crash fails this test, not the whole suite."""
+    script = (
+        "import torch, sys\n"
+        "from resnet_edu.training.config import preset\n"
+        "from resnet_edu.training.trainer import Trainer\n"
+        "torch.set_num_threads(int(sys.argv[1]))\n"
+        "cfg = preset('tiny', models=('resnet8:shortcut=B', 'plain8'), dataset='synthetic', steps=3,\n"
+        "             data_dir=sys.argv[2])\n"
+        "t = Trainer(cfg)\n"
+        "assert not t.channels_last\n"
+        "for _ in t.run(): pass\n"
+        "print('trained', t.step)\n")
+    for threads in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", script, threads, str(tmp_path)], capture_output=True,
+                             text=True, timeout=120, cwd=ROOT)
+        assert out.returncode == 0 and "trained 3" in out.stdout, (threads, out.returncode, out.stderr[-2000:])
+
+
 def test_cpu_bf16_only_for_nets_wide_enough_to_gain(monkeypatch):
     from resnet_edu.models import build_model
     cpu = torch.device("cpu")

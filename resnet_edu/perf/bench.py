@@ -102,7 +102,7 @@ def project_loop(name: str, device: torch.device, batch_size: int, **config) -> 
     member = trainer.members[0]
     parts = ["CUDA graph" if trainer.graph_mode else "",
              "compiled" if trainer.config.compile and device.type == "cuda" else "",
-             "channels_last" if fastpath.uses_channels_last(device, True) else "",
+             "channels_last" if trainer.channels_last else "",
              "bf16 autocast" if member.bf16 else "",
              "fused SGD" if device.type == "cuda" and not trainer.graph_mode else
              "foreach SGD" if trainer.graph_mode else "",
@@ -124,7 +124,8 @@ def conventional_loop(name: str, device: torch.device, batch_size: int, two_line
     batches = itertools.chain.from_iterable(itertools.repeat(loader))
     torch.manual_seed(0)
     model = model_spec(name).build().to(device)
-    layout = torch.channels_last if two_lines else torch.contiguous_format
+    cl = two_lines and fastpath.uses_channels_last(device, True, [model])
+    layout = torch.channels_last if cl else torch.contiguous_format
     bf16 = two_lines and fastpath.uses_bf16(device, True, model)
     model = model.to(memory_format=layout)  # line 1
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
@@ -140,7 +141,7 @@ def conventional_loop(name: str, device: torch.device, batch_size: int, two_line
         opt.step()
     if not two_lines:
         return Loop("conventional", step, "fp32, DataLoader, host crop/flip")
-    return Loop("two lines", step, "conventional + channels_last" + (" + bf16 autocast" if bf16 else ""))
+    return Loop("two lines", step, "conventional" + (" + channels_last" if cl else "") + (" + bf16 autocast" if bf16 else ""))
 
 
 def alternate(loops: list[Loop], device: torch.device, steps: int, warmup: int, rounds: int) -> dict[str, list]:

@@ -6,14 +6,14 @@ conv and matmul inputs go to bf16 (bf16 has fp32's exponent range: no loss scali
 - CUDA: channels_last (cuDNN's fastest conv layout), cudnn.benchmark, bf16 autocast, the
   fused SGD kernel (one launch for all parameters), optional torch.compile in
   "reduce-overhead" mode (CUDA graphs) that falls back to eager at its first failing call.
-- CPU: channels_last, plus bf16 autocast where the processor has bf16 matrix units
+- CPU: channels_last (except for nets oneDNN's AVX2 kernels cannot train in it: see
+  safe_on_cpu_in_channels_last), plus bf16 autocast where the processor has bf16 matrix units
   (AMX or AVX512-BF16; oneDNN uses them) and the net is wide enough to gain from them.
-  Measured on the 2-core development machine (/proc/cpuinfo: "AMD EPYC", AVX512-BF16, no
-  AMX): ResNet-56 (16/32/64), batch 128: fp32 NCHW 802 ms/step, channels_last 601,
+  Measured on a 2-core development machine with AVX512-BF16 and no AMX: ResNet-56 (16/32/64), batch 128: fp32 NCHW 802 ms/step, channels_last 601,
   channels_last + bf16 283; plain-56 at 8/16/32, batch 64: fp32 146 ms,
   bf16 156 ms; at 4/8/8 bf16 was about 4× slower. So with AVX512-BF16 alone bf16 needs a first
   stage of 16 filters. With AMX (its bf16 tile units) it pays at every width: measured on a
-  2-core "Intel Xeon" VM with AMX-BF16 (2026-12-05, the trainer's step, fp32 vs bf16 alternated,
+  2-core VM with AMX-BF16 (2026-12-05, the trainer's step, fp32 vs bf16 alternated,
   3 rounds, medians, load 4.6-8): resnet20 16/32/64 batch 128 1,605 vs 815 ms; resnet56 4,422 vs
   2,184 ms; plain56 8/16/32 batch 64 614 vs 361 ms; plain20 8/16/32 batch 64 246 vs 166 ms;
   plain20 4/8/8 batch 32 94 vs 72 ms. Without bf16 units it is emulated and slower: off.
@@ -57,8 +57,33 @@ def cpu_has_amx() -> bool:
     return "amx_bf16" in _cpu_flags()
 
 
-def uses_channels_last(device: torch.device, fast: bool) -> bool:
-    return fast and device.type in ("cuda", "cpu")
+CPU_1X1_MIN_CHANNELS = 8  # one AVX2 register of fp32: oneDNN's 1x1 kernels block channels by 8
+
+
+def safe_on_cpu_in_channels_last(model: nn.Module) -> bool:
+    """False when the model has a strided 1x1 conv with fewer than 8 input channels (per group).
+
+    On a CPU without AVX-512, oneDNN's AVX2 1x1 kernel (jit_avx2_1x1_convolution_bwd_weights)
+    crashes or never returns computing the weight gradient of such a conv in channels_last:
+    measured on this project's 2-core AVX2 CI machine with torch 2.13 (2026-12-06): a 1x1
+    stride-2 conv 4 -> 8 channels on 32x32, batch 32: segfault at 1 thread, hang at 2; input
+    channels 2, 3, 4 and 6 failed, 8, 12, 16, 20, 24, 32 and 64 passed, and so did every
+    stride-1 1x1 and stride-2 3x3 conv tried. That is option B/C's projection in a net whose
+    first stage is narrower than 8 (the tests' 4/8/8 nets). Such a net trains in NCHW.
+    """
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1) and max(m.stride) > 1 \
+                and m.in_channels // m.groups < CPU_1X1_MIN_CHANNELS:
+            return False
+    return True
+
+
+def uses_channels_last(device: torch.device, fast: bool, models=()) -> bool:
+    """channels_last for these models (all of a run share one input layout)? On CPU, not for a
+    net that oneDNN's AVX2 kernels cannot train in it (safe_on_cpu_in_channels_last)."""
+    if not fast or device.type not in ("cuda", "cpu"):
+        return False
+    return device.type == "cuda" or all(safe_on_cpu_in_channels_last(m) for m in models)
 
 
 CPU_BF16_MIN_WIDTH = 16  # narrower nets are bound by per-layer overhead; bf16 only adds casts
@@ -93,10 +118,14 @@ def uses_bf16(device: torch.device, fast: bool, model: nn.Module | None = None, 
     return first_width is None or first_width >= CPU_BF16_MIN_WIDTH
 
 
-def prepare_model(model: nn.Module, device: torch.device, fast: bool, compile: bool = False) -> nn.Module:
-    """Move a model to its device in the fast layout; returns the module to call (compiled or not)."""
+def prepare_model(model: nn.Module, device: torch.device, fast: bool, compile: bool = False,
+                  channels_last: bool | None = None) -> nn.Module:
+    """Move a model to its device in the fast layout; returns the module to call (compiled or not).
+
+    `channels_last`: the run's layout (uses_channels_last over all its models); None decides
+    for this model alone."""
     model = model.to(device)
-    if uses_channels_last(device, fast):
+    if uses_channels_last(device, fast, [model]) if channels_last is None else channels_last:
         model = model.to(memory_format=torch.channels_last)
     if device.type == "cuda" and fast:
         torch.backends.cudnn.benchmark = True  # fixed shapes: time cuDNN's algorithms once, keep the fastest
@@ -157,8 +186,9 @@ class CompiledOrEager(nn.Module):
         self._saved = None
 
 
-def prepare_input(x: torch.Tensor, device: torch.device, fast: bool) -> torch.Tensor:
-    return x.contiguous(memory_format=torch.channels_last) if uses_channels_last(device, fast) else x
+def prepare_input(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """A batch in the run's layout: a conv runs channels_last when its input or its weight is."""
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
 def autocast(device: torch.device, bf16: bool):
@@ -203,7 +233,7 @@ def make_optimizer(model: nn.Module, lr: float, momentum: float, weight_decay: f
 def describe(device: torch.device, fast: bool, model: nn.Module | None = None) -> str:
     """What the fast path does on this device (and model), in one line (for logs and `bench`)."""
     parts = []
-    if uses_channels_last(device, fast):
+    if uses_channels_last(device, fast, [model] if model is not None else ()):
         parts.append("channels_last")
     if uses_bf16(device, fast, model):
         parts.append("bf16 autocast")

@@ -136,7 +136,7 @@ class UnitStep:
         else:  # a stack over seeds: member s's batch in channel slot s
             x = torch.cat([per_seed[s][0] for s in self.seeds], dim=1)
             y = torch.stack([per_seed[s][1] for s in self.seeds])
-        return fastpath.prepare_input(x, self.device, cfg.fast), y
+        return fastpath.prepare_input(x, d["channels_last"]), y
 
     def body(self) -> None:
         """The whole step: data, forward, loss, backward, SGD, metric sums. No sync, no host data."""

@@ -97,21 +97,27 @@ class Trainer:
         # On the device once: a Python list would be copied host->device in every step.
         self.mean, self.std = (per_channel(v, self.device) for v in dataset_mean_std(train.name))
         self.test_x = normalize(test.images.to(self.device), self.mean, self.std)
-        self.test_x = fastpath.prepare_input(self.test_x, self.device, config.fast)
         self.test_y = test.labels.to(self.device)
         self.steps_per_epoch = len(train) // config.batch_size  # the last partial batch is dropped
 
         self.members: list[Member] = []
+        built = []
         for name, entry, seed in config.members():
             spec = model_spec(entry, config.widths)
             torch.manual_seed(seed)  # every model of a seed starts from that seed
-            module = fastpath.prepare_model(spec.build(), self.device, config.fast)
+            built.append((name, entry, seed, spec, spec.build()))
+        # One input layout for the run: every model sees the same batches.
+        self.channels_last = fastpath.uses_channels_last(self.device, config.fast, [b[-1] for b in built])
+        self.test_x = fastpath.prepare_input(self.test_x, self.channels_last)
+        for name, entry, seed, spec, module in built:
+            module = fastpath.prepare_model(module, self.device, config.fast, channels_last=self.channels_last)
             if config.sync_bn:
                 module = distributed.sync_batchnorm(module, self.world, self.device)
             parallel = self.world.wrap(module, self.device)  # DDP: gradients averaged over the ranks
             # torch.compile goes around DDP (PyTorch's documented order; the compile trial's backward
             # then all-reduces on every rank alike).
-            compiled = fastpath.prepare_model(parallel, self.device, config.fast, config.compile) \
+            compiled = fastpath.prepare_model(parallel, self.device, config.fast, config.compile,
+                                              channels_last=self.channels_last) \
                 if config.compile else parallel
             opt = fastpath.make_optimizer(module, config.lr, config.momentum, config.weight_decay,
                                           self.device, config.fast)
@@ -177,7 +183,7 @@ class Trainer:
             x = random_flip(random_crop(x, self._gen, padding=4), self._gen)
         x, y = self.world.shard(x), self.world.shard(y)  # under torchrun: this rank's share of the batch
         x = normalize(x, self.mean, self.std)
-        return fastpath.prepare_input(x, self.device, cfg.fast), y
+        return fastpath.prepare_input(x, self.channels_last), y
 
     def batch_indices(self, step: int, seed: int) -> torch.Tensor:
         """(B,) int64 on the device: which training images step `step` takes (a new order each epoch)."""
@@ -310,7 +316,8 @@ class Trainer:
         self._indices = {s: torch.zeros(cfg.batch_size, dtype=torch.long, device=self.device)
                          for s in dict.fromkeys(m.seed for m in self.members)}
         self._step_t = torch.zeros((), device=self.device)
-        data = {"images": self.train_images, "labels": self.train_labels, "mean": self.mean, "std": self.std}
+        data = {"images": self.train_images, "labels": self.train_labels, "mean": self.mean, "std": self.std,
+                "channels_last": self.channels_last}
         grouped = {id(m) for g in self.stacks for m in g.members}
         parts = [(g.members, g) for g in self.stacks] + [([m], None) for m in self.members if id(m) not in grouped]
         self._units = [graphstep.CapturedStep(graphstep.UnitStep(members, group, data, self._indices,
