@@ -107,6 +107,7 @@ def test_real_server_with_watching_sessions(tmp_path):
                 return json.loads((run_dir / "status.json").read_text())
             assert status()["pid"] != server.pid, "the run trains in a child process, not in the server"
             watchers = [open_watcher(browser, url, run_dir.name) for _ in range(3)]
+            assert all(took is not None for _, took in watchers), "a watcher drew no chart in 180 s"
             step = status()["step"]
             end = time.time() + 60
             while status()["step"] <= step + 4 and time.time() < end:
