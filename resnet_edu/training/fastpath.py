@@ -9,9 +9,9 @@ conv and matmul inputs go to bf16 (bf16 has fp32's exponent range: no loss scali
 - CPU: channels_last (except for nets oneDNN's AVX2 kernels cannot train in it: see
   safe_on_cpu_in_channels_last), plus bf16 autocast where the processor has bf16 matrix units
   (AMX or AVX512-BF16; oneDNN uses them) and the net is wide enough to gain from them.
-  Measured on a 2-core development machine with AVX512-BF16 and no AMX: ResNet-56 (16/32/64), batch 128: fp32 NCHW 802 ms/step, channels_last 601,
-  channels_last + bf16 283; plain-56 at 8/16/32, batch 64: fp32 146 ms,
-  bf16 156 ms; at 4/8/8 bf16 was about 4× slower. So with AVX512-BF16 alone bf16 needs a first
+  Measured on a 2-core development machine with AVX512-BF16 and no AMX: ResNet-56 (16/32/64),
+  batch 128: fp32 NCHW 802 ms/step, channels_last 601, channels_last + bf16 283; plain-56 at
+  8/16/32, batch 64: fp32 146 ms, bf16 156 ms; at 4/8/8 bf16 was about 4× slower. So with AVX512-BF16 alone bf16 needs a first
   stage of 16 filters. With AMX (its bf16 tile units) it pays at every width: measured on a
   2-core VM with AMX-BF16 (2026-12-05, the trainer's step, fp32 vs bf16 alternated,
   3 rounds, medians, load 4.6-8): resnet20 16/32/64 batch 128 1,605 vs 815 ms; resnet56 4,422 vs
@@ -65,7 +65,8 @@ def safe_on_cpu_in_channels_last(model: nn.Module) -> bool:
 
     On a CPU without AVX-512, oneDNN's AVX2 1x1 kernel (jit_avx2_1x1_convolution_bwd_weights)
     crashes or never returns computing the weight gradient of such a conv in channels_last:
-    measured on this project's 2-core AVX2 CI machine with torch 2.13 (2026-12-06): a 1x1
+    measured on a 2-core development machine without AVX-512, torch 2.13 (2026-12-06; CI's
+    exit 139 in test_app_state was the same crash): a 1x1
     stride-2 conv 4 -> 8 channels on 32x32, batch 32: segfault at 1 thread, hang at 2; input
     channels 2, 3, 4 and 6 failed, 8, 12, 16, 20, 24, 32 and 64 passed, and so did every
     stride-1 1x1 and stride-2 3x3 conv tried. That is option B/C's projection in a net whose
