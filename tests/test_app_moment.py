@@ -84,6 +84,20 @@ def test_while_it_trains_the_gap_is_in_the_present_and_start_waits(monkeypatch, 
     assert not any("Estimated time" in c.value for c in at.caption), "no pre-run estimate beside the time left"
 
 
+
+@pytest.mark.parametrize("logged, so_far", [({"plain8": [0.9]}, "0 so far"),
+                                            ({"plain8": [0.9] * 3, "plain32": [0.9] * 3}, "3 so far")])
+def test_while_it_warms_up_the_page_says_what_it_waits_for(logged, so_far, monkeypatch, tmp_path):
+    # CI: the trainer writes one line per net; a refresh between plain-8's first line and plain-32's
+    # showed no line at all (the gap had no common log). The count is of logs both nets have.
+    runs = app_env(monkeypatch, tmp_path)
+    run_id = write_run(runs, ["plain8", "plain32"], logged, status="running")
+    with RunStore(runs).lock(run_id):
+        at = open_page("degradation", "en", models="plain8;plain32", preset="tiny", runs=run_id)
+    no_failures(at)
+    shown = texts(at)
+    assert "Waiting for the gap: the smoothed curves need 10 logged points, " + so_far in shown, shown
+
 @pytest.mark.parametrize("lang, none, right", [("en", "No verdict", "right."), ("zh", "没有结论", "猜对了")])
 def test_no_verdict_before_the_gap_rule_has_spoken(lang, none, right, monkeypatch, tmp_path):
     # Issue 22: a run stopped at step 16 with plain-8 far below plain-32 said "You predicted plain-8, and it has

@@ -123,7 +123,11 @@ def run_status(runs: Path) -> dict:
 
 
 def first_point_written(runs: Path) -> int | None:
-    """The trainer's pid once its metrics hold a training-error line, else None."""
+    """The trainer's pid once its metrics hold a training-error line, else None.
+
+    It may be only the first net's line (one line per net): the page must then still say what it
+    waits for, as CI once caught it not doing (test_app_moment covers that state exactly).
+    """
     folders = [f for f in runs.iterdir() if (f / "metrics.jsonl").exists()] if runs.exists() else []
     if folders and '"train_error"' in (folders[0] / "metrics.jsonl").read_text():
         return json.loads((folders[0] / "status.json").read_text()).get("pid")

@@ -33,12 +33,14 @@ def gap_message(df: pd.DataFrame, models: list[str], labels: dict, start: float 
         if not g.holds_now:
             st.caption(t("moment.wandered" + tense, gap=f"{g.gap:+.1f}", noise=f"{g.noise:.1f}", **names))
         return
-    if g.latest_step is None:
-        return
     if not active:
-        st.info(t("moment.never", gap=f"{g.gap:+.1f}", noise=f"{g.noise:.1f}", **names), icon=":material/info:")
+        if g.latest_step is not None:
+            st.info(t("moment.never", gap=f"{g.gap:+.1f}", noise=f"{g.noise:.1f}", **names), icon=":material/info:")
         return
-    logs = int(df.dropna(subset=["train_error"]).groupby("model")["step"].nunique().min())
+    # Logs both nets have: the trainer writes one line per net, so a refresh can fall between the
+    # shallow net's first line and the deep one's (0 so far, and still a line saying what it waits for).
+    rows = df.dropna(subset=["train_error"])
+    logs = len(set(rows.loc[rows["model"] == shallow, "step"]) & set(rows.loc[rows["model"] == deep, "step"]))
     needed = max(gap.WINDOW, gap.NOISE_LOGS)
     if logs < needed:
         st.info(t("moment.warming", logs=logs, window=needed, **names), icon=":material/hourglass_top:")
