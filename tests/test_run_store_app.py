@@ -99,6 +99,26 @@ def test_a_run_being_trained_elsewhere_shows_the_stop_was_sent(monkeypatch, tmp_
         lock.__exit__(None, None, None)
 
 
+def test_the_labs_own_stop_says_when_it_was_sent_and_when_it_took_effect(monkeypatch, tmp_path, tiny_config):
+    # The lab's Stop goes through the same request as the Runs page's: its status row says so too.
+    runs = app_env(monkeypatch, tmp_path)
+    store = RunStore(runs)
+    rid = store.create(tiny_config)
+    store.set_status(rid, "running", step=4)
+    models = ";".join(tiny_config.models)
+    with store.lock(rid):  # its trainer, in another process
+        # What the lab's Stop does (runner.stop); AppTest cannot click it: it reruns only its fragment.
+        store.request_stop(rid)
+        at = open_page("degradation", models=models, preset="tiny", runs=rid)
+        no_failures(at)
+        assert at.button(key=f"stop_{rid}")
+        assert any("Stop sent at" in i.value for i in at.info), [i.value for i in at.info]
+    store.set_status(rid, "stopped", step=6, stop_requested=time.time() - 2.0, stop_taken=time.time())
+    at = open_page("degradation", models=models, preset="tiny", runs=rid)
+    no_failures(at)
+    assert any("Stopped at step 6, 2.0 s after the stop was sent" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
+
 def test_watchers_share_one_parsed_table_per_run(monkeypatch, tmp_path, tiny_config):
     runs = app_env(monkeypatch, tmp_path)
     store = RunStore(runs)

@@ -5,6 +5,8 @@
 training; when the last one ends it reruns the page once, which turns the timer off.
 """
 
+import time
+
 import pandas as pd
 import streamlit as st
 import torch
@@ -130,6 +132,7 @@ def status_row(rid: str, status: dict, config) -> None:
         st.error(t("live.failed", message=message), icon=":material/warning:")
     elif state == "interrupted":
         st.warning(t("live.interrupted"), icon=":material/pause_circle:")
+    stop_note(rid, state, status)
     if context.viewer():  # another machine's session: it watches, the note is on the page (README "Safety")
         return
     with cols[1]:
@@ -144,6 +147,16 @@ def status_row(rid: str, status: dict, config) -> None:
                 st.error(str(err))
             else:
                 st.rerun()
+
+
+def stop_note(rid: str, state: str, status: dict) -> None:
+    """A stop that was sent and not yet taken, or when the last one took effect."""
+    sent = context.store().stop_requested(rid) if state in ACTIVE else None
+    if sent is not None:
+        st.info(t("runs.stop_sent", at=time.strftime("%H:%M:%S", time.localtime(sent))), icon=":material/stop_circle:")
+    elif state == "stopped" and status.get("stop_requested") and status.get("stop_taken"):
+        st.caption(t("runs.stop_taken", step=f"{status.get('step', 0):,}",
+                     seconds=f"{max(0.0, status['stop_taken'] - status['stop_requested']):.1f}"))
 
 
 def threads_label() -> str:

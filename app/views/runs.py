@@ -120,7 +120,8 @@ def manage(rid: str) -> None:
     message = status.get("message") or runner.errors.get(rid, "")
     if message:
         (st.error if state in ("failed", "diverged") else st.caption)(message)
-    stop_note(rid, state, status)
+    if state not in ACTIVE:  # an active run's stop line is under its progress bar in the live view above
+        live.stop_note(rid, state, status)
     if store.skipped_lines(rid):
         st.caption(t("runs.skipped_lines", n=store.skipped_lines(rid)))
     c1, c2, c3 = st.columns(3)
@@ -156,12 +157,3 @@ def manage(rid: str) -> None:
     else:
         c2.caption(t("runs.delete_running"))
 
-
-def stop_note(rid: str, state: str, status: dict) -> None:
-    """A stop that was sent and not yet taken, or when the last one took effect."""
-    sent = context.store().stop_requested(rid) if state in ACTIVE else None
-    if sent is not None:
-        st.info(t("runs.stop_sent", at=time.strftime("%H:%M:%S", time.localtime(sent))), icon=":material/stop_circle:")
-    elif state == "stopped" and status.get("stop_requested") and status.get("stop_taken"):
-        st.caption(t("runs.stop_taken", step=f"{status.get('step', 0):,}",
-                     seconds=f"{max(0.0, status['stop_taken'] - status['stop_requested']):.1f}"))
