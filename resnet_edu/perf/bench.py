@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from ..training import fastpath
+from ..training import cpuinfo, fastpath
 from ..training.config import PRESETS, RunConfig, model_spec, split_models
 from ..data import Split
 from ..training.device import device_label, pick_device, synchronize
@@ -396,11 +396,6 @@ def _print_loop(name: str, r: dict) -> None:
 
 def cpu_model() -> str:
     """The processor's name as the machine reports it (Linux /proc/cpuinfo), and its bf16 units."""
-    name = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            name = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), name)
-    except OSError:
-        pass
+    name = cpuinfo.model_name()
     units = "bf16 units (AMX or AVX512-BF16)" if fastpath.cpu_has_bf16_units() else "no bf16 units"
     return f"{name}, {units}"

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..training import cpuinfo
 from ..training.config import RunConfig
 from . import files, schema
 from .store import MAX_JSON, RunStore
@@ -80,7 +81,7 @@ def from_run(run_dir: str | os.PathLike, command: str, data: str, load_average: 
 
     return {
         "command": command, "data": data,
-        "machine": {"cpu": _cpu_model(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        "machine": {"cpu": cpuinfo.model_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "load_average": load_average, "torch": torch.__version__, "python": platform.python_version()},
         "wall_s": max(e["time"] for e in events), "recorded_at": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(start)),
         "config": config, "events": events}
@@ -91,16 +92,6 @@ def dumps(rec: dict) -> str:
     head = json.dumps({k: v for k, v in rec.items() if k != "events"}, indent=1)[:-2]
     events = ",\n".join("  " + json.dumps(e) for e in rec["events"])
     return f'{head},\n "events": [\n{events}\n ]\n}}\n'
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

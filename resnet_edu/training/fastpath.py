@@ -27,34 +27,22 @@ graph path, CUDA's default, trains in bf16.
 """
 
 import contextlib
-import functools
-import sys
 import warnings
 
 import torch
 import torch.nn as nn
 
-
-@functools.cache
-def _cpu_flags() -> frozenset[str]:
-    """The x86 feature flags of /proc/cpuinfo (Linux); empty elsewhere or when unreadable."""
-    if not sys.platform.startswith("linux"):
-        return frozenset()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return frozenset(next((line for line in f if line.startswith("flags")), "").split())
-    except OSError:
-        return frozenset()
+from . import cpuinfo
 
 
 def cpu_has_bf16_units() -> bool:
     """True on x86 CPUs with AMX-BF16 or AVX512-BF16."""
-    return bool({"amx_bf16", "avx512_bf16"} & _cpu_flags())
+    return bool({"amx_bf16", "avx512_bf16"} & cpuinfo.flags())
 
 
 def cpu_has_amx() -> bool:
     """True on x86 CPUs with AMX-BF16 tile units: bf16 pays at every width there."""
-    return "amx_bf16" in _cpu_flags()
+    return "amx_bf16" in cpuinfo.flags()
 
 
 CPU_1X1_MIN_CHANNELS = 8  # one AVX2 register of fp32: oneDNN's 1x1 kernels block channels by 8

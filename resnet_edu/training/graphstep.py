@@ -140,7 +140,6 @@ class UnitStep:
 
     def body(self) -> None:
         """The whole step: data, forward, loss, backward, SGD, metric sums. No sync, no host data."""
-        cfg = self.config
         x, y = self.inputs()
         S = len(self.members)
         with _autocast(self.device, self.bf16):
