@@ -35,6 +35,11 @@ def test_a_steady_gap_shows_after_the_window_fills_and_holds():
     assert g.visible and g.step == 10 * first
     assert math.isclose(g.elapsed_s, 2.0 * first)
     assert 6 < g.gap < 10 and g.holds_now and not g.by_seed_bands
+    assert g.logs == 20
+    # The trainer writes one line per net: a reader between the shallow net's line and the deep one's.
+    lines = rows({"plain20": shallow[:3], "plain56": deep[:3]})[:-1]
+    assert gap.degradation_gap(frame(lines), "plain20", "plain56").logs == 2
+    assert gap.degradation_gap(frame(lines[:1]), "plain20", "plain56").logs == 0
 
 
 def test_crossing_noise_is_not_a_gap():

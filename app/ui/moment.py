@@ -37,13 +37,11 @@ def gap_message(df: pd.DataFrame, models: list[str], labels: dict, start: float 
         if g.latest_step is not None:
             st.info(t("moment.never", gap=f"{g.gap:+.1f}", noise=f"{g.noise:.1f}", **names), icon=":material/info:")
         return
-    # Logs both nets have: the trainer writes one line per net, so a refresh can fall between the
-    # shallow net's first line and the deep one's (0 so far, and still a line saying what it waits for).
-    rows = df.dropna(subset=["train_error"])
-    logs = len(set(rows.loc[rows["model"] == shallow, "step"]) & set(rows.loc[rows["model"] == deep, "step"]))
+    # g.logs counts the logs both nets have: a refresh can fall between the shallow net's first line
+    # and the deep one's (0 so far, and still a line saying what it waits for).
     needed = max(gap.WINDOW, gap.NOISE_LOGS)
-    if logs < needed:
-        st.info(t("moment.warming", logs=logs, window=needed, **names), icon=":material/hourglass_top:")
+    if g.logs < needed:
+        st.info(t("moment.warming", logs=g.logs, window=needed, **names), icon=":material/hourglass_top:")
     else:
         st.info(t("moment.waiting", gap=f"{g.gap:+.1f}", noise=f"{g.noise:.1f}", above=g.logs_above,
                   hold=g.hold, step=f"{g.latest_step:,}", **names), icon=":material/hourglass_top:")

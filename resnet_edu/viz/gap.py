@@ -53,6 +53,7 @@ class Gap:
     latest_step: int | None  # the latest log both models have
     holds_now: bool  # the gap is beyond the margin at the latest log
     by_seed_bands: bool = False  # made visible by separated seed bands rather than the mean gap
+    logs: int = 0  # logs both models have (the trainer writes one line per model: a reader can fall between)
 
 
 def depth_of(entry: str) -> int | None:
@@ -135,10 +136,11 @@ def degradation_gap(df: pd.DataFrame, shallow: str, deep: str, start: float | No
             elapsed = times[step] - start if start is not None and step in times else None
             found = (step, elapsed, not (full and gap > margin))
     if found is None:
-        return Gap(shallow, deep, False, None, None, last_gap, last_margin, run, hold, steps[-1], above)
+        return Gap(shallow, deep, False, None, None, last_gap, last_margin, run, hold, steps[-1], above,
+                   logs=len(steps))
     step, elapsed, by_bands = found
     return Gap(shallow, deep, True, int(step), elapsed, last_gap, last_margin, run, hold, steps[-1], above,
-               by_bands)
+               by_bands, logs=len(steps))
 
 
 def final_values(df: pd.DataFrame, metric: str, window: int = WINDOW) -> dict[str, float]:
